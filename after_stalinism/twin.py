@@ -1,0 +1,213 @@
+"""The static twin: one model display that is live in JupyterLab and still explorable in the HTML book.
+
+A lesson describes a model once, as a drawing function and a grid of parameter values::
+
+    Explorer(
+        draw=lambda share, cost: dependence_figure(share, cost),   # returns a plotly Figure
+        controls={"share": Slider("State distribution covers", [0, .25, .5, .75, 1], fmt="{:.0%}"),
+                  "cost": Choice("Cost of repression", {"low": 0.1, "high": 0.5})},
+        title="The dependence model",
+    )
+
+and shows it as the last expression of a cell. What the reader gets depends on where it runs:
+
+* in a kernel (JupyterLab, tests) it is an ipywidgets panel: sliders and drop-downs that redraw the
+  figure by calling ``draw`` again;
+* in the book build (``figures.static_mode()``) it is HTML: the same controls as native, labelled
+  form elements, and every run of ``draw`` over the grid precomputed and stored in the page, so the
+  reader's browser switches between runs with plotly.js and no kernel. No widget state is created,
+  so the page carries no widget manager and nothing frozen.
+
+The grid is the honest limit of the static page: it shows exactly the runs computed at build time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Sequence
+
+import plotly.graph_objects as go
+
+from .figures import PLOTLY_CONFIG, check_book_compatible, static_mode
+
+MAX_RUNS = 400  # precomputed runs per explorer; beyond this the page gets heavy
+
+
+@dataclass(frozen=True)
+class Slider:
+    """A numeric parameter, stepped through ``values`` (the same steps live and in the book)."""
+
+    label: str
+    values: Sequence[float]
+    default: float | None = None
+    fmt: str = "{}"
+
+    def options(self) -> list[tuple[str, Any]]:
+        return [(self.fmt.format(v), v) for v in self.values]
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A categorical parameter: ``options`` maps what the reader sees to the value ``draw`` gets."""
+
+    label: str
+    options_map: Mapping[str, Any]
+    default: str | None = None
+
+    def options(self) -> list[tuple[str, Any]]:
+        return list(self.options_map.items())
+
+
+Control = Slider | Choice
+
+
+def _default_index(control: Control) -> int:
+    options = control.options()
+    if control.default is None:
+        return 0
+    for i, (label, value) in enumerate(options):
+        if control.default in (label, value):
+            return i
+    raise ValueError(f"default {control.default!r} of {control.label!r} is not one of its options")
+
+
+@dataclass
+class Explorer:
+    draw: Callable[..., go.Figure]
+    controls: Mapping[str, Control]
+    title: str
+    note: str = ""
+    _runs_cache: dict | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.controls:
+            raise ValueError("an Explorer needs at least one control")
+        for name, control in self.controls.items():
+            if not control.options():
+                raise ValueError(f"control {name!r} has no values")
+            _default_index(control)
+        if self.n_runs > MAX_RUNS:
+            raise ValueError(
+                f"{self.title!r} would precompute {self.n_runs} runs for the static page "
+                f"(limit {MAX_RUNS}); use fewer grid values"
+            )
+
+    @property
+    def n_runs(self) -> int:
+        n = 1
+        for control in self.controls.values():
+            n *= len(control.options())
+        return n
+
+    def defaults(self) -> dict[str, Any]:
+        return {name: c.options()[_default_index(c)][1] for name, c in self.controls.items()}
+
+    def figure(self, **params: Any) -> go.Figure:
+        fig = self.draw(**{**self.defaults(), **params})
+        if not isinstance(fig, go.Figure):
+            raise TypeError(f"draw() must return a plotly Figure, got {type(fig).__name__}")
+        return fig
+
+    # ---- live: ipywidgets ------------------------------------------------------------------
+    def widget(self):
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        inputs = {}
+        for name, control in self.controls.items():
+            options = control.options()
+            value = options[_default_index(control)][1]
+            kwargs = dict(options=options, value=value, description=control.label,
+                          style={"description_width": "initial"},
+                          layout=widgets.Layout(width="32em"))
+            if isinstance(control, Slider):
+                inputs[name] = widgets.SelectionSlider(continuous_update=False, **kwargs)
+            else:
+                inputs[name] = widgets.Dropdown(**kwargs)
+        out = widgets.Output()
+
+        def redraw(_change=None):
+            fig = self.figure(**{name: w.value for name, w in inputs.items()})
+            with out:
+                out.clear_output(wait=True)
+                display(fig)
+
+        for w in inputs.values():
+            w.observe(redraw, names="value")
+        redraw()
+        header = widgets.HTML(f"<strong>{html.escape(self.title)}</strong>"
+                              + (f"<br><em>{html.escape(self.note)}</em>" if self.note else ""))
+        return widgets.VBox([header, *inputs.values(), out])
+
+    # ---- static: precomputed runs + native controls ------------------------------------------
+    def runs(self) -> dict:
+        """Every run over the grid as plotly JSON, keyed by the control indices ("0-2-1")."""
+        if self._runs_cache is not None:
+            return self._runs_cache
+        names = list(self.controls)
+        option_lists = [self.controls[n].options() for n in names]
+        figures, template = {}, None
+        for combo in itertools.product(*(range(len(o)) for o in option_lists)):
+            params = {n: option_lists[i][j][1] for i, (n, j) in enumerate(zip(names, combo))}
+            fig = self.figure(**params)
+            check_book_compatible(fig)
+            spec = json.loads(fig.to_json())
+            # The template is identical in every run: store it once.
+            template = spec.get("layout", {}).pop("template", template)
+            figures["-".join(map(str, combo))] = {"data": spec["data"], "layout": spec["layout"]}
+        self._runs_cache = {"template": template, "figures": figures}
+        return self._runs_cache
+
+    def _uid(self) -> str:
+        digest = hashlib.sha1(
+            (self.title + repr([(n, c.options()) for n, c in self.controls.items()])).encode()
+        ).hexdigest()
+        return "explorer-" + digest[:10]
+
+    def static_html(self) -> str:
+        uid = self._uid()
+        controls_html = []
+        for i, (name, control) in enumerate(self.controls.items()):
+            options = control.options()
+            start = _default_index(control)
+            cid = f"{uid}-c{i}"
+            labels = [label for label, _ in options]
+            if isinstance(control, Slider):
+                controls_html.append(
+                    f'<div class="explorer-control"><label for="{cid}">{html.escape(control.label)}</label> '
+                    f'<input type="range" id="{cid}" min="0" max="{len(options) - 1}" step="1" '
+                    f'value="{start}" aria-valuetext="{html.escape(labels[start])}" '
+                    f"data-labels='{html.escape(json.dumps(labels))}'> "
+                    f'<output for="{cid}" id="{cid}-value">{html.escape(labels[start])}</output></div>'
+                )
+            else:
+                opts = "".join(
+                    f'<option value="{j}"{" selected" if j == start else ""}>{html.escape(label)}</option>'
+                    for j, label in enumerate(labels)
+                )
+                controls_html.append(
+                    f'<div class="explorer-control"><label for="{cid}">{html.escape(control.label)}</label> '
+                    f'<select id="{cid}">{opts}</select></div>'
+                )
+        payload = json.dumps({"runs": self.runs(), "config": PLOTLY_CONFIG,
+                              "controls": len(self.controls)}, separators=(",", ":"))
+        payload = payload.replace("</", "<\\/")  # keep the JSON from closing its script tag
+        note = f'<p class="explorer-note">{html.escape(self.note)}</p>' if self.note else ""
+        return (
+            f'<figure class="explorer" id="{uid}">'
+            f'<figcaption class="explorer-title">{html.escape(self.title)}</figcaption>{note}'
+            f'<form class="explorer-controls" onsubmit="return false">{"".join(controls_html)}</form>'
+            f'<div class="explorer-plot" id="{uid}-plot"></div>'
+            f'<script type="application/json" id="{uid}-runs">{payload}</script>'
+            f'<script>courseExplorer("{uid}");</script>'
+            f"</figure>"
+        )
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if static_mode():
+            return {"text/html": self.static_html(), "text/plain": self.title}
+        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
