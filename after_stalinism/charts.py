@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -12,7 +14,7 @@ OLD_WON_PER_NEW_WON = 100
 
 
 def _source_note(fig: go.Figure, text: str) -> go.Figure:
-    fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=-0.22, showarrow=False,
+    fig.add_annotation(text="<br>".join(textwrap.wrap(text, 100)), xref="paper", yref="paper", x=0, y=-0.22, showarrow=False,
                        xanchor="left", yanchor="top", font={"size": 11, "color": "#444"}, align="left")
     fig.update_layout(margin={"b": 110})
     return fig
@@ -54,11 +56,11 @@ def rice_price_figure(unit: str = "new won", scale: str = "log", start_year: int
         ))
     fig.add_vline(x=REDENOMINATION, line_dash="dash", line_color="#555")
     fig.add_annotation(x=REDENOMINATION, y=1, yref="paper", text="redenomination, 30 Nov 2009",
-                       showarrow=False, xanchor="right", yanchor="bottom", font={"size": 11})
+                       showarrow=False, xanchor="left", yanchor="bottom", font={"size": 11})
     fig.update_layout(
         title=f"Rice in North Korea, won per kg (all prices in {unit})",
         yaxis={"title": f"{unit} per kg", "type": scale},
-        xaxis={"title": "date of the report"}, height=460, legend={"orientation": "h", "y": 1.08},
+        xaxis={"title": "date of the report"}, height=460, legend={"orientation": "h", "y": 1.1, "x": 0},
     )
     return _source_note(fig, "Data: scattered reports (Nautilus 2004, Daily NK, Good Friends, RFA, "
                              "Asiapress); see the rice_prices table. Not a continuous series.")

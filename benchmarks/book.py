@@ -1,0 +1,89 @@
+"""Benchmark the book: cold build, no-change rebuild, and the bytes each page loads.
+
+Run on demand (not part of the tests):  .venv/bin/python benchmarks/book.py
+Prints a Markdown table for the README. Page weight is what a browser downloads for the page with
+an empty cache: the HTML plus every script, style, font and image it loads (raw bytes, and gzip
+bytes as a web server that compresses would send them).
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from conftest import CHROMIUM, ROOT, _QuietHandler, jupyter_book, toc_pages  # noqa: E402
+
+
+def timed_build(book: Path) -> float:
+    start = time.perf_counter()
+    result = jupyter_book("build", "-W", "-n", "--keep-going", ".", cwd=book)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        sys.exit(f"build failed:\n{result.stdout[-3000:]}")
+    return elapsed
+
+
+def page_weights(html_dir: Path) -> dict[str, tuple[int, int]]:
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    handler = functools.partial(_QuietHandler, directory=str(html_dir))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    weights = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        for page_path in toc_pages():
+            context = browser.new_context()
+            page = context.new_page()
+            bodies = []
+            page.on("response", lambda r: bodies.append(r))
+            page.goto(f"{base}/{page_path}.html", wait_until="networkidle")
+            raw = gz = 0
+            for response in bodies:
+                try:
+                    body = response.body()
+                except Exception:  # a response with no body (redirect)
+                    continue
+                raw += len(body)
+                gz += len(gzip.compress(body, 6))
+            weights[page_path] = (raw, gz)
+            context.close()
+        browser.close()
+    server.shutdown()
+    return weights
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        book = Path(tmp) / "book"
+        shutil.copytree(ROOT, book, ignore=shutil.ignore_patterns(
+            ".venv", "_build", "node_modules", ".git", "__pycache__", ".pytest_cache"))
+        cold = timed_build(book)
+        rebuild = timed_build(book)
+        weights = page_weights(book / "_build" / "html")
+
+    mb = 1024 * 1024
+    print(f"| cold build (fresh cache, executes every notebook) | {cold:.1f} s |")
+    print(f"| no-change rebuild | {rebuild:.1f} s |")
+    heaviest = max(weights, key=lambda p: weights[p][0])
+    print(f"| heaviest page ({heaviest}) | {weights[heaviest][0] / mb:.2f} MB raw, "
+          f"{weights[heaviest][1] / mb:.2f} MB gzip |")
+    print()
+    print("| page | raw MB | gzip MB |")
+    print("|---|---|---|")
+    for path, (raw, gz) in weights.items():
+        print(f"| {path} | {raw / mb:.2f} | {gz / mb:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""The static-twin pattern: one Explorer, live widgets in a kernel, precomputed runs in the book."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import plotly.graph_objects as go
+import pytest
+
+from after_stalinism import Choice, Explorer, Slider
+from after_stalinism.figures import STATIC_ENV, figure_html
+
+
+def line(slope, style="lines"):
+    return go.Figure(go.Scatter(x=[0, 1, 2], y=[0, slope, 2 * slope], mode=style))
+
+
+def make():
+    return Explorer(draw=line,
+                    controls={"slope": Slider("Slope", [1, 2, 3], default=2),
+                              "style": Choice("Style", {"lines": "lines", "dots": "markers"})},
+                    title="A line <with> a slope", note="A toy model for tests.")
+
+
+def test_static_html_holds_every_run_with_native_labelled_controls(monkeypatch):
+    monkeypatch.setenv(STATIC_ENV, "1")
+    explorer = make()
+    bundle = explorer._repr_mimebundle_()
+    assert set(bundle) == {"text/html", "text/plain"}  # no widget view: nothing frozen
+    html = bundle["text/html"]
+    payload = json.loads(re.search(r'<script type="application/json"[^>]*>(.*?)</script>', html, re.S).group(1))
+    figures = payload["runs"]["figures"]
+    assert sorted(figures) == ["0-0", "0-1", "1-0", "1-1", "2-0", "2-1"]
+    assert figures["2-1"]["data"][0]["mode"] == "markers"
+    assert payload["runs"]["template"] is not None
+    assert all("template" not in f["layout"] for f in figures.values())  # stored once
+    assert 'value="1"' in html  # the slider starts at its default (index 1 = slope 2)
+    assert re.search(r'<label for="(explorer-\w+-c0)">Slope</label>.*id="\1"', html)
+    assert "A line &lt;with&gt; a slope" in html  # titles are escaped
+
+
+def test_live_mode_gives_one_widget_and_redraws_on_change(monkeypatch):
+    monkeypatch.delenv(STATIC_ENV, raising=False)
+    explorer = make()
+    bundle = explorer._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    panel = explorer.widget()
+    slope = panel.children[1]
+    assert slope.value == 2 and [label for label, _ in slope.options] == ["1", "2", "3"]
+    slope.value = 3
+    assert explorer.figure(slope=3, style="lines").data[0].y[-1] == 6
+
+
+def test_bad_configurations_are_refused_clearly():
+    with pytest.raises(ValueError, match="at least one control"):
+        Explorer(draw=line, controls={}, title="t")
+    with pytest.raises(ValueError, match="default 9 of 'Slope' is not one of its options"):
+        Explorer(draw=line, controls={"slope": Slider("Slope", [1, 2], default=9)}, title="t")
+    with pytest.raises(ValueError, match="would precompute 900 runs"):
+        Explorer(draw=lambda a, b: line(a), title="big",
+                 controls={"a": Slider("a", list(range(30))), "b": Slider("b", list(range(30)))})
+    with pytest.raises(TypeError, match="must return a plotly Figure"):
+        Explorer(draw=lambda slope: [slope], controls={"slope": Slider("s", [1])}, title="t").figure()
+
+
+def test_figures_the_book_cannot_draw_are_refused():
+    polar = go.Figure(go.Scatterpolar(r=[1, 2], theta=[0, 90]))
+    with pytest.raises(ValueError, match="'scatterpolar' is not in the book's plotly.js bundle"):
+        figure_html(polar)
+    assert "Plotly.newPlot" in figure_html(line(1)) and "<script src" not in figure_html(line(1))
