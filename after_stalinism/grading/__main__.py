@@ -1,0 +1,50 @@
+"""Command line for instructors: release an exercise set, grade a folder of submissions."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m after_stalinism.grading", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    rel = sub.add_parser("release", help="write the student notebook and public checks")
+    rel.add_argument("source", type=Path)
+    rel.add_argument("--out", type=Path, default=Path("exercises"))
+    grd = sub.add_parser("grade", help="grade every submission in a folder")
+    grd.add_argument("source", type=Path)
+    grd.add_argument("submissions", type=Path)
+    grd.add_argument("--out", type=Path, default=Path("grading-output"))
+    grd.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
+    grd.add_argument("--timeout", type=float, default=20, help="seconds per submission")
+    grd.add_argument("--cell-timeout", type=float, default=5, help="seconds per code cell")
+    grd.add_argument("--memory-mb", type=int, default=512, help="memory cap per submission")
+    args = parser.parse_args(argv)
+
+    if args.command == "release":
+        from .notebook import release
+
+        notebook, checks = release(args.source, args.out)
+        print(f"wrote {notebook} and {checks}")
+        return 0
+
+    from .batch import grade_folder
+
+    if not args.submissions.is_dir():
+        print(f"no such folder: {args.submissions}", file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    book = grade_folder(args.source, args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
+                        cell_timeout=args.cell_timeout, memory_mb=args.memory_mb)
+    print(f"graded {len(book)} submissions in {time.perf_counter() - start:.1f} s -> {args.out / 'gradebook.csv'}")
+    problems = book[book["status"] != "ok"]
+    for _, row in problems.iterrows():
+        print(f"  {row['student']}: {row['status']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

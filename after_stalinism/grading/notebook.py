@@ -1,0 +1,104 @@
+"""Exercise source notebooks: reading their questions, and making the student release.
+
+A source notebook (``exercises/source/NAME.ipynb``) is an ordinary notebook with three kinds of
+code cell an instructor can read and edit in JupyterLab:
+
+* answer cells, where the reference solution sits between ``### BEGIN SOLUTION`` and
+  ``### END SOLUTION`` lines (the release replaces it with ``...``);
+* ``# TESTS`` cells, which declare the questions and their public and hidden checks
+  (see ``checks.py``); the release removes them;
+* every other cell (set-up, ``check("q1")`` calls, worked examples), kept as it is.
+
+``release`` writes ``NAME.ipynb`` for students and ``NAME.checks.json`` with only the public checks.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import nbformat
+
+from . import checks as C
+from .checks import Question
+
+SOLUTION_BLOCK = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.M | re.S)
+TESTS_MARK = "# TESTS"
+META_KEY = "after_stalinism"
+
+
+def is_tests_cell(cell) -> bool:
+    return cell.cell_type == "code" and cell.source.lstrip().startswith(TESTS_MARK)
+
+
+def load_questions(source: Path) -> list[Question]:
+    """Run the TESTS cells of an (instructor's, trusted) source notebook and return its questions."""
+    nb = nbformat.read(source, as_version=4)
+    questions: list[Question] = []
+
+    def question(name, points, **kwargs):
+        if any(q.name == name for q in questions):
+            raise ValueError(f"{source}: question {name!r} is declared twice")
+        questions.append(Question(name=name, points=points, **kwargs))
+
+    namespace = {"question": question, "kind": C.kind, "value": C.value, "choice": C.choice,
+                 "text": C.text, "frame": C.frame, "figure": C.figure}
+    for index, cell in enumerate(nb.cells):
+        if is_tests_cell(cell):
+            try:
+                exec(compile(cell.source, f"{source.name} [cell {index}]", "exec"), namespace)
+            except Exception as err:
+                raise ValueError(f"{source}: the TESTS cell {index} fails: {type(err).__name__}: {err}") from err
+    if not questions:
+        raise ValueError(f"{source}: no questions declared (no '# TESTS' cells)")
+    return questions
+
+
+def _placeholder(block: str, indent: str) -> str:
+    """``name = ...`` for the variable the solution's last top-level assignment defines."""
+    body = "\n".join(line[len(indent):] for line in block.splitlines()[1:-1])
+    try:
+        statements = ast.parse(body).body
+    except SyntaxError:
+        statements = []
+    for node in reversed(statements):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names = [ast.unparse(t) for t in targets]
+            return f"{indent}{' = '.join(names)} = ...  # your answer here"
+    return f"{indent}...  # your answer here"
+
+
+def strip_solutions(code: str) -> str:
+    return SOLUTION_BLOCK.sub(lambda m: _placeholder(m.group(0), m.group(1)), code)
+
+
+def release(source: Path, out_dir: Path) -> tuple[Path, Path]:
+    """Write the student notebook and the public checks for ``source`` into ``out_dir``."""
+    questions = load_questions(source)
+    nb = nbformat.read(source, as_version=4)
+    cells = []
+    for cell in nb.cells:
+        if is_tests_cell(cell):
+            continue
+        cell = nbformat.from_dict(dict(cell))
+        if cell.cell_type == "code":
+            cell.source = strip_solutions(cell.source)
+            cell.outputs, cell.execution_count = [], None
+        cells.append(cell)
+    nb.cells = cells
+    nb.metadata[META_KEY] = {"exercise_set": source.stem}
+    out_dir.mkdir(parents=True, exist_ok=True)
+    notebook_path = out_dir / f"{source.stem}.ipynb"
+    checks_path = out_dir / f"{source.stem}.checks.json"
+    nbformat.write(nb, notebook_path)
+    checks_path.write_text(json.dumps({"exercise_set": source.stem,
+                                       "questions": [q.to_public_json() for q in questions]}, indent=1))
+    return notebook_path, checks_path
+
+
+def public_questions(checks_path: Path) -> list[Question]:
+    data = json.loads(Path(checks_path).read_text())
+    return [Question(**{k: v for k, v in q.items() if k != "n_hidden"}) for q in data["questions"]]

@@ -1,0 +1,276 @@
+"""The grading engine, with right, wrong, partly right and hostile submissions."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from nbclient import NotebookClient
+
+from after_stalinism.grading import checks as C
+from after_stalinism.grading.batch import grade_folder
+from after_stalinism.grading.notebook import load_questions, release, strip_solutions
+from after_stalinism.grading.values import decode, encode, load_export, export
+from conftest import ROOT
+
+SOURCE = ROOT / "exercises" / "source" / "00_data_warmup.ipynb"
+QUESTIONS = load_questions(SOURCE)
+MAX = sum(q.points for q in QUESTIONS if not q.manual)
+
+
+# ---- checks on values ---------------------------------------------------------------------
+
+def test_value_checks_use_tolerance_and_teach_with_specific_feedback():
+    check = C.value("x", 44.49, tol=0.05, wrong={-44.49: "sign!"})
+    assert C.evaluate(check, {"x": 44.5}).passed
+    assert C.evaluate(check, {"x": 85.0}).passed is False
+    assert C.evaluate(check, {"x": -44.5}).message == "sign!"
+    assert "should be a number" in C.evaluate(check, {"x": "44.49"}).message
+    assert "could not find a variable named `x`" in C.evaluate(check, {}).message
+
+
+def test_numbers_compare_by_value_not_by_repr():
+    import numpy as np
+    values = load_export(export({"a": np.float64(85.0), "b": np.int64(3), "c": {1, 2}}, ["a", "b", "c"]))
+    assert C.evaluate(C.value("a", 85), values).passed
+    assert C.evaluate(C.value("b", 3), values).passed
+    assert C.evaluate(C.value("c", {2, 1}), values).passed
+
+
+def test_choice_text_frame_figure_checks():
+    import plotly.graph_objects as go
+    assert C.evaluate(C.choice("f", "b", ["a", "b"]), {"f": " B "}).passed
+    assert "one of" in C.evaluate(C.choice("f", "b", ["a", "b"]), {"f": "z"}).message
+    t = C.text("w", [r"defin", r"method"], "name both")
+    assert C.evaluate(t, {"w": "different definitions and methods"}).passed
+    assert C.evaluate(t, {"w": "because"}).message == "name both"
+    df = decode(encode(pd.DataFrame({"year": [2020, 2021], "n": [229, 63]})))
+    assert C.evaluate(C.frame("d", columns=["year", "n"], rows=2, values={"n": [229, 63]}), {"d": df}).passed
+    assert "should have the columns" in C.evaluate(C.frame("d", columns=["year"]), {"d": df}).message
+    fig = decode(encode(go.Figure(go.Bar(x=[1, 2], y=[3, 4]))))
+    assert C.evaluate(C.figure("g", "bar", y=[3, 4]), {"g": fig}).passed
+    assert "should be a scatter chart" in C.evaluate(C.figure("g", "scatter"), {"g": fig}).message
+
+
+def test_rigged_objects_cannot_pass_a_check():
+    class AlwaysEqual:
+        def __eq__(self, other):
+            return True
+    values = load_export(export({"x": AlwaysEqual()}, ["x"]))
+    outcome = C.evaluate(C.value("x", 2009), values)
+    assert not outcome.passed and "AlwaysEqual" in outcome.message
+
+
+# ---- release -----------------------------------------------------------------------------
+
+def test_release_strips_solutions_and_hidden_tests(tmp_path):
+    notebook, checks = release(SOURCE, tmp_path)
+    text = notebook.read_text() + checks.read_text()
+    for secret in ["BEGIN SOLUTION", "idxmax", "44.49", "last high year", "# TESTS", "hidden\": [{",
+                   "market_growth = int", "The counters use different definitions"]:
+        assert secret not in text, f"release leaks {secret!r}"
+    public = json.loads(checks.read_text())
+    assert [q["name"] for q in public["questions"]] == [f"q{i}" for i in range(1, 9)]
+    assert all(q["hidden"] == [] for q in public["questions"])
+    assert "...  # your answer here" in notebook.read_text()
+
+
+def test_committed_release_matches_the_source(tmp_path):
+    release(SOURCE, tmp_path)
+    for name in ["00_data_warmup.ipynb", "00_data_warmup.checks.json"]:
+        assert (tmp_path / name).read_text() == (ROOT / "exercises" / name).read_text(), \
+            f"exercises/{name} is stale: run `python -m after_stalinism.grading release {SOURCE.relative_to(ROOT)}`"
+
+
+def test_strip_solutions_keeps_indentation():
+    assert strip_solutions("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n") == \
+        "def f():\n    ...  # your answer here\n"
+    assert strip_solutions("### BEGIN SOLUTION\na = 1\nb = a * 2\n### END SOLUTION") == "b = ...  # your answer here"
+
+
+# ---- learner side: check() in a real kernel -------------------------------------------------
+
+def run_notebook(path: Path, cwd: Path) -> nbformat.NotebookNode:
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=True,
+                   resources={"metadata": {"path": str(cwd)}}).execute()
+    return nb
+
+
+def outputs_text(nb) -> str:
+    return "\n".join(o.get("data", {}).get("text/plain", "") + o.get("text", "")
+                     for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+
+
+def test_source_notebook_passes_every_check_in_a_kernel():
+    text = outputs_text(run_notebook(SOURCE, SOURCE.parent))
+    assert "NOT YET" not in text and "Traceback" not in text
+    assert "Progress: 7 of 7 questions pass" in text
+
+
+def test_released_notebook_gives_friendly_feedback_untouched():
+    nb = run_notebook(ROOT / "exercises" / "00_data_warmup.ipynb", ROOT / "exercises")
+    text = outputs_text(nb)
+    assert "Traceback" not in text
+    assert "q1: NOT YET" in text and "Store the year as a whole number, like 1999 (it is still `...`" in text
+    assert "Progress: 0 of 7 questions pass" in text
+
+
+# ---- batch grading -----------------------------------------------------------------------
+
+def submission(tmp_path: Path, name: str, replace: dict[str, str] | None = None,
+               extra_cells: list[str] = (), as_folder: bool = True, filename: str = "homework.ipynb") -> Path:
+    nb = nbformat.read(SOURCE, as_version=4)
+    nb.cells = [c for c in nb.cells if not c.source.lstrip().startswith("# TESTS")]
+    for cell in nb.cells:
+        for old, new in (replace or {}).items():
+            cell.source = cell.source.replace(old, new)
+    nb.cells += [nbformat.v4.new_code_cell(src) for src in extra_cells]
+    folder = tmp_path / "submissions"
+    target = folder / name / filename if as_folder else folder / f"{name}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, target)
+    return target
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("class")
+    submission(tmp, "right")
+    submission(tmp, "renamed", filename="my work (final).ipynb")
+    submission(tmp, "flat_file", as_folder=False)
+    submission(tmp, "wrong_units", {"before_new_won = 2200 / 100": "before_new_won = 2200"})
+    submission(tmp, "partly", {'peak_year = int(annual.loc[annual["arrivals_latest_vintage_seen"].idxmax(), "year"])':
+                               "peak_year = 2011", "feature = \"b\"": "feature = \"a\""})
+    submission(tmp, "exception", {"fall_pct = float(": "fall_pct = 1 / 0 + float("})
+    submission(tmp, "deleted_var", extra_cells=["del peak_year"])
+    submission(tmp, "endless_cell", extra_cells=["while True:\n    pass"])
+    submission(tmp, "endless_stubborn", extra_cells=[
+        "import signal\nsignal.setitimer(signal.ITIMER_REAL, 0)\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: pass"])
+    submission(tmp, "memory_hog", extra_cells=["hog = bytearray(4 * 1024**3)"])
+    submission(tmp, "exits", extra_cells=["import os\nos._exit(3)"])
+    reader = ("import glob, json\n"
+              f"found = glob.glob('{SOURCE.parent}/*.ipynb') + glob.glob('{tmp}/**/*.ipynb', recursive=True)\n"
+              "leak = [p for p in found if p.endswith('.ipynb')]\n"
+              "text = ''.join(open(p).read() for p in leak)\n"
+              "peak_year = 2009 if 'question(\"q1\"' in text else -1")
+    submission(tmp, "reads_tests", extra_cells=[reader])
+    unmounter = ("import ctypes, glob\nlibc = ctypes.CDLL(None)\n"
+                 "for p in ['/', '/tmp', '/work', '/root']:\n    libc.umount2(p.encode(), 2)\n"
+                 "import subprocess\nsubprocess.run(['umount', '-a'], capture_output=True)\n"
+                 + reader.split("\n", 1)[1])
+    submission(tmp, "unmounts_then_reads", extra_cells=[unmounter])
+    patcher = ("import after_stalinism.grading.checks as C\n"
+               "C.evaluate = lambda check, values: C.Outcome(True, 'patched')\n"
+               "C.grade_question = lambda q, v, include_hidden=True: C.QuestionResult(q.name, q.points, q.points, [])")
+    submission(tmp, "patches_grader", {"peak_year = int(": "peak_year = -5 + 0 * int("}, extra_cells=[patcher])
+    folder = tmp / "submissions"
+    (folder / "corrupt").mkdir()
+    shutil.copy(folder / "right" / "homework.ipynb", folder / "corrupt" / "homework.ipynb")
+    data = (folder / "corrupt" / "homework.ipynb").read_bytes()
+    (folder / "corrupt" / "homework.ipynb").write_bytes(data[: len(data) // 2])
+    (folder / "empty").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), folder / "empty" / "homework.ipynb")
+    (folder / "nothing_handed_in").mkdir()
+    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    out = tmp / "out"
+    book = grade_folder(SOURCE, folder, out, jobs=2, timeout=15, cell_timeout=2, progress=False)
+    after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    return book.set_index("student"), out, before == after, folder
+
+
+def test_every_student_is_listed_and_nothing_handed_in_is_modified(graded):
+    book, out, unmodified, _ = graded
+    assert unmodified
+    assert len(book) == 17
+    assert list(pd.read_csv(out / "gradebook.csv").columns) == \
+        ["student", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "total", "max", "status", "manual_pending", "seconds"]
+
+
+def test_right_answers_score_full_marks_wherever_the_notebook_is(graded):
+    book = graded[0]
+    for student in ["right", "renamed", "flat_file"]:
+        assert book.loc[student, "total"] == MAX and book.loc[student, "status"] == "ok", student
+        assert book.loc[student, "manual_pending"] == "q8"
+
+
+def test_wrong_and_partly_right_answers_get_specific_feedback(graded):
+    book, out, _, _ = graded
+    assert book.loc["wrong_units", "q4"] == 1  # public check passes, hidden value fails
+    assert "Convert 2,200 old won to new won" in (out / "feedback" / "wrong_units.md").read_text()
+    assert book.loc["partly", "q1"] == 0.5 and book.loc["partly", "q5"] == 0
+    feedback = (out / "feedback" / "partly.md").read_text()
+    assert "last high year before the sharp fall" in feedback and "Personal dictatorship is about who rules" in feedback
+    assert book.loc["partly", "total"] == MAX - 1.5
+
+
+def test_broken_submissions_get_a_score_and_a_clear_reason(graded):
+    book, out, _, _ = graded
+    assert book.loc["exception", "q2"] == 0 and book.loc["exception", "q1"] == 1
+    assert "ZeroDivisionError on line" in (out / "feedback" / "exception.md").read_text()
+    assert "could not find a variable named `peak_year`" in (out / "feedback" / "deleted_var.md").read_text()
+    assert book.loc["endless_cell", "total"] == MAX  # the loop cell is stopped; earlier answers count
+    assert "running too long" in (out / "feedback" / "endless_cell.md").read_text()
+    assert book.loc["endless_stubborn", "status"] == "timeout" and book.loc["endless_stubborn", "total"] == 0
+    assert "did not finish within 15 seconds" in (out / "feedback" / "endless_stubborn.md").read_text()
+    assert book.loc["memory_hog", "total"] == MAX
+    assert "MemoryError" in (out / "feedback" / "memory_hog.md").read_text()
+    assert book.loc["exits", "status"] == "crashed" and "exited with code 3" in (out / "feedback" / "exits.md").read_text()
+    assert book.loc["corrupt", "status"] == "unreadable" and "could not be opened" in (out / "feedback" / "corrupt.md").read_text()
+    assert book.loc["empty", "status"] == "empty" and book.loc["empty", "total"] == 0
+    assert book.loc["nothing_handed_in", "status"] == "no notebook"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="hiding files from student code needs root (mount namespaces)")
+def test_student_code_cannot_read_hidden_tests(graded):
+    book, out, _, _ = graded
+    for student in ["reads_tests", "unmounts_then_reads"]:
+        assert book.loc[student, "q1"] == 0.5, student  # found nothing, so it could not copy the answer
+        assert "Error" not in (out / "feedback" / f"{student}.md").read_text()  # its code ran fine
+        result = json.loads((out / "results" / student / "results.json").read_text())
+        assert result["extra_data"]["isolated"] is True
+
+
+def test_student_code_cannot_patch_the_grader(graded):
+    book = graded[0]
+    assert book.loc["patches_grader", "q1"] == 0.5
+    assert book.loc["patches_grader", "total"] == MAX - 0.5
+
+
+def test_gradescope_results_format(graded):
+    out = graded[1]
+    result = json.loads((out / "results" / "right" / "results.json").read_text())
+    assert result["score"] == MAX and len(result["tests"]) == 8
+    assert {"name", "score", "max_score", "output", "visibility"} <= set(result["tests"][0])
+
+
+def test_rerun_skips_unchanged_submissions(graded, tmp_path):
+    _, out, _, folder = graded
+    import time
+    start = time.perf_counter()
+    book = grade_folder(SOURCE, folder, out, jobs=2, timeout=15, cell_timeout=2, progress=False)
+    assert time.perf_counter() - start < 10  # no endless loop is run again (they are cached)
+    assert book.set_index("student").loc["right", "total"] == MAX
+
+
+def test_command_line_release_and_grade(tmp_path):
+    import subprocess
+    import sys
+    run = lambda *a: subprocess.run([sys.executable, "-m", "after_stalinism.grading", *a],
+                                    capture_output=True, text=True, cwd=ROOT)
+    result = run("release", str(SOURCE), "--out", str(tmp_path / "release"))
+    assert result.returncode == 0 and (tmp_path / "release" / "00_data_warmup.checks.json").exists()
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(tmp_path / "release" / "00_data_warmup.ipynb", subs / "untouched.ipynb")
+    result = run("grade", str(SOURCE), str(subs), "--out", str(tmp_path / "out"))
+    assert result.returncode == 0, result.stderr
+    book = pd.read_csv(tmp_path / "out" / "gradebook.csv")
+    assert book.loc[0, "student"] == "untouched" and book.loc[0, "total"] == 0
+    assert re.search(r"graded 1 submissions in", result.stdout)
