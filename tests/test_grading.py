@@ -159,7 +159,7 @@ def graded(tmp_path_factory):
               f"found = glob.glob('{SOURCE.parent}/*.ipynb') + glob.glob('{tmp}/**/*.ipynb', recursive=True)\n"
               "leak = [p for p in found if p.endswith('.ipynb')]\n"
               "text = ''.join(open(p).read() for p in leak)\n"
-              "peak_year = 2009 if 'question(\"q1\"' in text else -1")
+              "peak_year = 2009 if 'was the last high year' in text else -1")
     submission(tmp, "reads_tests", extra_cells=[reader])
     unmounter = ("import ctypes, glob\nlibc = ctypes.CDLL(None)\n"
                  "for p in ['/', '/tmp', '/work', '/root']:\n    libc.umount2(p.encode(), 2)\n"
