@@ -1,0 +1,69 @@
+"""Benchmark batch grading: a synthetic class of 200 submissions of the warm-up set.
+
+Run on demand:  .venv/bin/python benchmarks/grading.py [N]
+Mix: 60% right, 20% wrong answers, 15% raising exceptions, 5% endless loops (which run to the
+timeout). Prints seconds per submission (excluding the timed-out ones' waiting), the peak memory of
+the grader and its workers, and the total wall time.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "exercises" / "source" / "00_data_warmup.ipynb"
+sys.path.insert(0, str(ROOT))
+
+from after_stalinism.grading.batch import grade_folder  # noqa: E402
+
+
+def make_class(folder: Path, n: int) -> None:
+    base = nbformat.read(SOURCE, as_version=4)
+    base.cells = [c for c in base.cells if not c.source.lstrip().startswith("# TESTS")]
+    for i in range(n):
+        nb = nbformat.from_dict(base)
+        kind = i % 20
+        extra = None
+        if 12 <= kind < 16:      # wrong answers
+            extra = "peak_year = 2011\nfall_pct = -44.49\nrice_factor = 0.068"
+        elif 16 <= kind < 19:    # an exception
+            extra = "raise ValueError('oops')"
+        elif kind == 19:         # an endless loop that ignores the per-cell alarm
+            extra = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: pass"
+        if extra:
+            nb.cells.append(nbformat.v4.new_code_cell(extra))
+        path = folder / f"student{i:03d}" / "warmup.ipynb"
+        path.parent.mkdir(parents=True)
+        nbformat.write(nb, path)
+
+
+def main() -> None:
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    with tempfile.TemporaryDirectory() as tmp:
+        subs, out = Path(tmp) / "subs", Path(tmp) / "out"
+        make_class(subs, n)
+        timeout = 10
+        start = time.perf_counter()
+        book = grade_folder(SOURCE, subs, out, jobs=2, timeout=timeout, progress=False)
+        wall = time.perf_counter() - start
+    timed_out = int((book["status"] == "timeout").sum())
+    run_seconds = book.loc[book["status"] != "timeout", "seconds"]
+    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"| submissions | {n} ({timed_out} endless loops, stopped at {timeout} s each) |")
+    print(f"| wall time, 2 workers | {wall:.1f} s |")
+    print(f"| mean run time per submission (excl. timed-out) | {run_seconds.mean():.3f} s |")
+    print(f"| wall time per submission excl. timed-out (2 workers) | "
+          f"{(wall - timed_out * timeout / 2) / (n - timed_out):.3f} s |")
+    print(f"| peak memory: grader / largest worker | {peak_self:.0f} MB / {peak_children:.0f} MB |")
+    print(f"| statuses | {book['status'].value_counts().to_dict()} |")
+
+
+if __name__ == "__main__":
+    main()
