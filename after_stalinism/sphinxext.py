@@ -51,8 +51,12 @@ def _page_assets(app, pagename, templatename, context, doctree) -> None:
 
 # Markup from the theme and Sphinx that axe-core reports as serious: accessible names that
 # contradict the visible text (rule label-content-name-mismatch, WCAG 2.5.3), and a citation list
-# whose role="list" requires list items its entries are not (aria-required-children).
+# whose role="list" requires list items its entries are not (aria-required-children), and the
+# navigation's icon-only section toggles, which have no name at all (summary-name).
 ACCESSIBILITY_FIXES = {
+    '<summary><span class="toctree-toggle" role="presentation">':
+        '<summary aria-label="Show or hide the pages of this section">'
+        '<span class="toctree-toggle" role="presentation">',
     '<div role="list" class="citation-list">': '<div class="citation-list">',
     'search-button__button pst-js-only" title="Search" aria-label="Search"':
         'search-button__button pst-js-only" title="Search"',
