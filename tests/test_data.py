@@ -65,6 +65,14 @@ def data_copy(tmp_path):
     course.data._descriptor.cache_clear()
 
 
+def edit_line(path: Path, number: int, old: str, new: str) -> None:
+    """Replace ``old`` with ``new`` on line ``number`` (0 = header) of a copied CSV."""
+    lines = path.read_text().splitlines()
+    assert old in lines[number]
+    lines[number] = lines[number].replace(old, new)
+    path.write_text("\n".join(lines) + "\n")
+
+
 def test_missing_file_names_the_file(data_copy):
     (data_copy / "rice_prices.csv").unlink()
     with pytest.raises(DataError, match=r"rice_prices\.csv.*missing"):
@@ -72,10 +80,7 @@ def test_missing_file_names_the_file(data_copy):
 
 
 def test_bad_value_names_file_row_and_field(data_copy):
-    path = data_copy / "official_markets.csv"
-    lines = path.read_text().splitlines()
-    lines[3] = lines[3].replace(",396,", ",about 396,")
-    path.write_text("\n".join(lines) + "\n")
+    edit_line(data_copy / "official_markets.csv", 3, ",396,", ",about 396,")
     with pytest.raises(DataError, match=r"official_markets\.csv: row 4, field 'count': 'about 396' is not a valid integer"):
         course.load("official_markets", data_copy)
 
@@ -86,11 +91,8 @@ def test_value_outside_enum_or_required_is_refused(data_copy):
     with pytest.raises(DataError, match=r"row 2, field 'currency_unit'.*not one of"):
         course.load("rice_prices", data_copy)
     timeline = data_copy / "timeline.csv"
-    lines = timeline.read_text().splitlines()
-    header = lines[0].split(",")
-    assert header[-2] == "source"
-    lines[1] = lines[1].replace("Wilson Center Digital Archive, Modern Korean History Portal timeline", "")
-    timeline.write_text("\n".join(lines) + "\n")
+    assert timeline.read_text().splitlines()[0].split(",")[-2] == "source"
+    edit_line(timeline, 1, "Wilson Center Digital Archive, Modern Korean History Portal timeline", "")
     with pytest.raises(DataError, match=r"timeline\.csv: row 2, field 'source': value is required"):
         course.load("timeline", data_copy)
 

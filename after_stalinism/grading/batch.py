@@ -135,10 +135,11 @@ def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None
         for sub in subs:
             cached = cache_dir / f"{hashlib.sha256(sub.student.encode()).hexdigest()[:16]}.json"
             key = hashlib.sha256((sub.digest + tests_digest).encode()).hexdigest()
+            previous = json.loads(cached.read_text()) if cached.exists() else {}
             if sub.problem or sub.path is None:
                 runs[sub.student] = None
-            elif cached.exists() and json.loads(cached.read_text()).get("key") == key:
-                runs[sub.student] = RunResult(**json.loads(cached.read_text())["run"])
+            elif previous.get("key") == key:
+                runs[sub.student] = RunResult(**previous["run"])
             else:
                 future = pool.submit(run_submission, sub.cells, names, hide=hide, timeout=timeout,
                                      cell_timeout=cell_timeout, memory_mb=memory_mb)

@@ -16,7 +16,7 @@ from pathlib import Path
 from .checks import Question, QuestionResult, grade_question
 from .notebook import public_questions
 from .sandbox import GRADING_ENV
-from .values import decode, encode
+from .values import export, load_export
 
 EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
 _declared: dict[str, Question] = {}
@@ -85,9 +85,7 @@ class Checker:
 
         shell = get_ipython()
         namespace = shell.user_ns if shell is not None else {}
-        names = {n for q in questions for n in q.names()}
-        return {n: decode(encode(namespace[n])) if n in namespace else decode({"$missing": True})
-                for n in names}
+        return load_export(export(namespace, sorted({n for q in questions for n in q.names()})))
 
     def __call__(self, name: str) -> Report | None:
         if os.environ.get(GRADING_ENV) == "1":
