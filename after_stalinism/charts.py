@@ -93,3 +93,88 @@ def timeline_figure() -> go.Figure:
                                                  "categoryarray": list(lesson_names.values())[::-1]},
                       height=380, showlegend=False)
     return _source_note(fig, "Data: timeline table; each event names its source.")
+
+
+def market_counts_figure() -> go.Figure:
+    """Official-market counts, one series per counter: the counters measure different things."""
+    frame = load("official_markets").dropna(subset=["year"])
+    fig = go.Figure()
+    symbols = ["circle", "square", "diamond", "triangle-up", "x"]
+    for (counter, part), symbol in zip(frame.groupby("counter", sort=True), symbols):
+        fig.add_trace(go.Scatter(
+            x=part["year"], y=part["count"], mode="markers", name=counter,
+            marker={"size": 11, "symbol": symbol}, text=part["what_is_counted"],
+            hovertemplate="%{x}: %{y} markets<br>%{text}<extra>" + counter + "</extra>",
+        ))
+    fig.update_layout(title="Counts of North Korea's official markets, by who counted",
+                      xaxis={"title": "year of the count", "dtick": 1}, yaxis={"title": "markets", "range": [0, 500]},
+                      height=440, legend={"orientation": "h", "y": -0.25, "x": 0})
+    fig = _source_note(fig, "Data: official_markets table (RFA, Hankyung, Yonhap, SBS, Daily NK Japan). Counters "
+                            "use different definitions; counts whose year was not shown are left out.")
+    fig.update_layout(margin={"b": 170})
+    return fig
+
+
+def famine_estimates_figure() -> go.Figure:
+    """Each famine death estimate as a range, grouped by the wave it belongs to."""
+    frame = load("famine_estimates").iloc[::-1]
+    colours = {"official": "#525252", "contemporaneous": "#8c2d04", "pre-census demographic": "#08519c",
+               "census-based": "#41ab5d"}
+    fig = go.Figure()
+    for wave, colour in colours.items():
+        part = frame[frame["wave"] == wave]
+        fig.add_trace(go.Bar(
+            y=part["who"].str.slice(0, 48), x=(part["high"] - part["low"]).where(part["high"] > part["low"], 8000),
+            base=part["low"], orientation="h", name=wave, marker_color=colour,
+            text=part["estimate"], hovertemplate="%{text}<br>%{y}<extra>" + wave + "</extra>",
+        ))
+    fig.update_layout(title="Estimates of excess deaths in the famine of the 1990s",
+                      xaxis={"title": "deaths", "tickformat": ",", "range": [0, 3_600_000]},
+                      yaxis={"automargin": True}, height=480, barmode="overlay",
+                      legend={"orientation": "h", "y": 1.1, "x": 0})
+    return _source_note(fig, "Data: famine_estimates table (Haggard & Noland 2007, pp. 73-74; Goodkind & West 2001; "
+                             "Noland, PIIE blog 2015). Census-based rows seen only in Noland's summary.")
+
+
+def income_shares_figure() -> go.Figure:
+    frame = load("income_shares")
+    labels = frame["country"] + ", " + frame["period"] + " (" + frame["study"] + ")"
+    fig = go.Figure(go.Bar(
+        y=labels, x=frame["share_pct"], orientation="h",
+        marker_color=["#08519c" if c == "North Korea" else "#8c2d04" for c in frame["country"]],
+        text=[("at least " if low else "") + f"{v:.0f}%" for v, low in zip(frame["share_pct"], frame["at_least"])],
+        textposition="outside", customdata=frame["measure"],
+        hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>",
+    ))
+    fig.update_layout(title="How much of households' income came from outside the state?",
+                      xaxis={"title": "per cent (the measures differ: see hover)", "range": [0, 100]},
+                      yaxis={"automargin": True, "autorange": "reversed"}, height=380, showlegend=False)
+    return _source_note(fig, "Data: income_shares table (Kim & Song 2008; Kim & Kim 2016, citing Grossman 1987 and "
+                             "Kim 2003). The Soviet 23% is a share of spending, not income.")
+
+
+def mobile_subscribers_figure() -> go.Figure:
+    frame = load("mobile_subscribers")
+    fig = go.Figure(go.Scatter(
+        x=frame["date_as_reported"], y=frame["subscribers"], mode="lines+markers", marker={"size": 9},
+        line={"color": "#08519c"}, text=frame["network"] + ", " + frame["source"],
+        hovertemplate="%{x}: %{y:,}<br>%{text}<extra></extra>",
+    ))
+    fig.update_layout(title="Mobile phone subscribers in North Korea, 2003-2013",
+                      xaxis={"title": "date of the count (uneven intervals)", "type": "category"},
+                      yaxis={"title": "subscribers", "tickformat": ","}, height=420, showlegend=False)
+    return _source_note(fig, "Data: mobile_subscribers table (38 North; Orascom via the press). The 2004 ban "
+                             "after the Ryongchon explosion ended the first network, Sunnet.")
+
+
+def purge_claims_figure() -> go.Figure:
+    """INSS's claimed yearly numbers of executed or purged executives, labelled as claims."""
+    frame = load("purge_claims")
+    frame = frame[frame["measure"].str.startswith("executed or purged executives, ")]
+    years = frame["measure"].str.slice(-4)
+    fig = go.Figure(go.Bar(x=years, y=frame["count"], marker_color="#8c2d04",
+                           hovertemplate="%{x}: %{y} (INSS claim)<extra></extra>", name="claimed"))
+    fig.update_layout(title="Executions and purges of officials claimed by INSS (South Korean intelligence), 2012-15",
+                      xaxis_title="year", yaxis_title="officials executed or purged (claimed)", height=400)
+    return _source_note(fig, "CLAIMS, not confirmed figures: INSS white paper (Dec 2016) via Korea Times and Daily NK; "
+                             "see the purge_claims table. Some earlier execution claims were later contradicted.")

@@ -98,3 +98,60 @@ def test_static_explorer_switches_runs_without_a_kernel(page_on):
     assert explorer.locator("output").first.inner_text() == "2010"
     assert slider.get_attribute("aria-valuetext") == "2010"
     assert record["errors"] == []
+
+
+LESSONS = [p for p in PAGES if p.startswith("notebooks/")]
+
+
+@pytest.mark.parametrize("path", LESSONS)
+def test_self_check_gives_feedback_right_and_wrong_without_a_kernel(page_on, path):
+    page, record = page_on(path)
+    quiz = page.locator(".self-check")
+    assert quiz.count() == 1, f"{path} should end with one self-check"
+    mc = quiz.locator(".Quiz:has(.MCButton)")
+    assert mc.count() >= 2 and quiz.locator(".Quiz").count() >= 4
+
+    right = mc.nth(0).locator('.MCButton[data-correct="true"]')
+    right.click()
+    feedback = mc.nth(0).locator(".Feedback")
+    assert "correct" in feedback.get_attribute("class").split()
+    assert feedback.inner_text().strip() == right.get_attribute("data-feedback")
+
+    wrong = mc.nth(1).locator('.MCButton[data-correct="false"]').first
+    wrong.click()
+    feedback = mc.nth(1).locator(".Feedback")
+    assert "incorrect" in feedback.get_attribute("class").split()
+    assert feedback.inner_text().strip() == wrong.get_attribute("data-feedback")
+    assert feedback.get_attribute("aria-live") == "polite"
+
+    numeric = quiz.locator(".Quiz:has(input.Input-text)")
+    if numeric.count():
+        box = numeric.first.locator("input.Input-text")
+        assert numeric.first.locator(f'label[for="{box.get_attribute("id")}"]').count() == 1
+        box.click()
+        box.type("-12345")
+        box.press("Enter")
+        shown = numeric.first.locator(".Feedback")
+        assert "incorrect" in shown.get_attribute("class").split() and shown.inner_text().strip()
+    assert record["errors"] == []
+
+
+@pytest.mark.parametrize("path", LESSONS)
+def test_every_explorer_on_a_lesson_switches_runs(page_on, path):
+    page, record = page_on(path)
+    explorers = page.locator("figure.explorer")
+    for i in range(explorers.count()):
+        explorer = explorers.nth(i)
+        plot = explorer.locator(".explorer-plot")
+        before = plot.get_attribute("data-run")
+        control = explorer.locator("select, input[type=range]").first
+        if control.evaluate("el => el.tagName") == "SELECT":
+            n = control.locator("option").count()
+            current = int(control.input_value())
+            control.select_option(index=(current + 1) % n)
+        else:
+            control.evaluate("(el) => { el.value = (+el.value + 1) % (+el.max + 1); el.dispatchEvent(new Event('input')); }")
+        page.wait_for_timeout(150)
+        assert plot.get_attribute("data-run") != before, f"explorer {i} on {path} did not switch"
+        assert plot.locator("svg.main-svg").count() > 0
+    assert record["errors"] == []

@@ -1,0 +1,195 @@
+"""The lessons' interactive models: a figure for each model, and the Explorer a lesson shows.
+
+Each ``*_explorer()`` returns an :class:`~after_stalinism.twin.Explorer`: sliders in JupyterLab,
+the same controls over precomputed runs in the HTML book. Every figure carries a note that it
+shows a model, not data.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from . import models
+from .charts import _source_note
+from .twin import Choice, Explorer, Slider
+
+MODEL_NOTE = "MODEL, not data: illustrative settings chosen by the course (see the lesson text). "
+COLOURS = {"state": "#8c2d04", "market": "#08519c", "rent": "#6baed6", "unmet": "#bdbdbd",
+           "a": "#8c2d04", "b": "#08519c"}
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}"
+
+
+# ---- lesson 1 ----------------------------------------------------------------------------------
+
+def scorecard_figure(first: str | Mapping[str, float], second: str | Mapping[str, float],
+                     first_name: str = "your profile", second_name: str = "your profile") -> go.Figure:
+    """Two rating profiles on Bialer's seven features, side by side. Give preset names or dicts."""
+    profiles = []
+    for profile, name in ((first, first_name), (second, second_name)):
+        if isinstance(profile, str):
+            profiles.append((profile, models.preset_profile(profile)))
+        else:
+            profiles.append((name, models.check_profile(profile)))
+    fig = go.Figure()
+    for (name, ratings), colour in zip(profiles, (COLOURS["a"], COLOURS["b"])):
+        index = models.stalinism_index(ratings)
+        fig.add_trace(go.Bar(
+            y=list(models.FEATURES), x=[ratings[f] for f in models.FEATURES], orientation="h",
+            name=f"{name}: index {index:.2f}", marker_color=colour,
+            hovertemplate="%{y}: %{x} of 4<extra>" + name + "</extra>",
+        ))
+    fig.update_layout(
+        barmode="group", height=520, title="Bialer's seven features, rated 0 (absent) to 4 (extreme)",
+        xaxis={"range": [0, 4], "dtick": 1, "title": "rating"},
+        yaxis={"autorange": "reversed", "automargin": True}, legend={"orientation": "h", "y": 1.08, "x": 0},
+    )
+    return _source_note(fig, "The course's interpretation of the sources, not a measurement: the lesson "
+                             "gives the source for each preset rating. Index = mean rating / 4.")
+
+
+def scorecard_explorer() -> Explorer:
+    names = list(models.PRESETS)
+    return Explorer(
+        draw=scorecard_figure,
+        controls={"first": Choice("First regime", {n: n for n in names}, default=names[0]),
+                  "second": Choice("Compare with", {n: n for n in names}, default=names[2])},
+        title="A Bialer scorecard: how Stalinist was each regime?",
+        note="Choose two regimes. Each rating is the course's reading of the sources (see the table below).",
+    )
+
+
+# ---- lesson 2 ----------------------------------------------------------------------------------
+
+def dependence_figure(distribution: float, market: float, repression_cost: float) -> go.Figure:
+    table = models.dependence(distribution, market, repression_cost)
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.14,
+                        subplot_titles=("Where each group's income comes from (share of need)",
+                                        "Dependence on the centre (0-1)"))
+    labels = {"state": "state supply", "market": "market", "rent": "cadres' rent from markets",
+              "unmet": "unmet need"}
+    for part, label in labels.items():
+        fig.add_trace(go.Bar(x=table["group"], y=table[part], name=label, marker_color=COLOURS[part],
+                             hovertemplate="%{x}: %{y:.0%} of need<extra>" + label + "</extra>"),
+                      row=1, col=1)
+    fig.add_trace(go.Bar(x=table["group"], y=table["dependence"], name="dependence index",
+                         marker_color="#252525", showlegend=False, text=[f"{v:.2f}" for v in table["dependence"]],
+                         textposition="outside", hovertemplate="%{x}: %{y:.2f}<extra>dependence</extra>"),
+                  row=1, col=2)
+    fig.update_layout(barmode="stack", height=500, legend={"orientation": "h", "y": -0.12, "x": 0},
+                      title=(f"State distribution {_pct(distribution)} of needs, market supplies "
+                             f"{_pct(market)} of the gap, repression cost {_pct(repression_cost)}"))
+    fig.update_yaxes(range=[0, 1.6], tickformat=".0%", row=1, col=1)
+    fig.update_yaxes(range=[0, 1.15], row=1, col=2)
+    fig = _source_note(fig, MODEL_NOTE + "The centre serves cadres, then enterprises, then households; "
+                            "dependence = the share of a group's income the centre could take away.")
+    fig.update_layout(margin={"b": 150})
+    return fig
+
+
+def dependence_explorer() -> Explorer:
+    return Explorer(
+        draw=dependence_figure,
+        controls={
+            "distribution": Slider("State distribution (share of needs)", [1.0, 0.8, 0.6, 0.4, 0.2, 0.0],
+                                   default=1.0, fmt="{:.0%}"),
+            "market": Slider("Market supplies (share of the gap)", [0.0, 0.25, 0.5, 0.75, 1.0],
+                             default=0.25, fmt="{:.0%}"),
+            "repression_cost": Choice("Cost of repressing markets",
+                                      {"low (25%)": 0.25, "medium (50%)": 0.5, "high (75%)": 0.75}),
+        },
+        title="The dependence model: what holds each group to the centre?",
+        note="Move state distribution down from 100% and watch households, then enterprises, "
+             "turn to the market. A model, not data.",
+    )
+
+
+# ---- lesson 3 ----------------------------------------------------------------------------------
+
+def diffusion_figure(border: float, radios: float, media: float, crackdown: float) -> go.Figure:
+    path = models.diffusion(border, radios, media, crackdown)
+    free = models.diffusion(border, radios, media, 0.0)
+    fig = go.Figure()
+    fig.add_trace(go.Scatter(x=free["year"], y=free["informed"], name="same channels, no crackdown",
+                             line={"dash": "dot", "color": "#969696"},
+                             hovertemplate="year %{x}: %{y:.0%}<extra>no crackdown</extra>"))
+    fig.add_trace(go.Scatter(x=path["year"], y=path["informed"], name="with this crackdown",
+                             line={"width": 3, "color": COLOURS["b"]},
+                             hovertemplate="year %{x}: %{y:.0%} informed<extra></extra>"))
+    fig.add_hline(y=0.5, line_dash="dash", line_color="#555")
+    year = models.years_to_reach(path)
+    verdict = f"half informed after {year} years" if year is not None else "never half informed in 30 years"
+    fig.update_layout(title=f"Share who know the outside world is richer: {verdict}", height=440,
+                      xaxis_title="years after the blockade starts to leak",
+                      yaxis={"title": "share of population", "range": [0, 1], "tickformat": ".0%"},
+                      legend={"orientation": "h", "y": 1.1, "x": 0})
+    return _source_note(fig, MODEL_NOTE + "Channels and crackdown are on 0-1 scales; the weights are "
+                             "illustrative, not estimated.")
+
+
+def diffusion_explorer() -> Explorer:
+    return Explorer(
+        draw=diffusion_figure,
+        controls={
+            "border": Slider("Border permeability (traders, refugees)", [0.0, 0.5, 1.0], default=0.5, fmt="{:.0%}"),
+            "radios": Slider("Radios and TVs modified", [0.0, 0.25, 0.5], default=0.0, fmt="{:.0%}"),
+            "media": Slider("Smuggled DVDs and USB sticks", [0.0, 0.5, 1.0], default=0.5, fmt="{:.0%}"),
+            "crackdown": Slider("Crackdown intensity", [0.0, 0.25, 0.5, 0.75, 1.0], default=0.5, fmt="{:.0%}"),
+        },
+        title="Information diffusion: can repression hold the blockade?",
+        note="Open the channels and raise the crackdown. A model, not data.",
+    )
+
+
+# ---- lesson 4 ----------------------------------------------------------------------------------
+
+def cadre_figure(preset: str, purge_risk: float) -> go.Figure:
+    """Reform's advantage over the status quo across survival chances and exit options."""
+    if preset not in models.CADRE_PRESETS:
+        raise models.ModelError(f"no preset {preset!r}; the presets are: {', '.join(models.CADRE_PRESETS)}")
+    base = models.CADRE_PRESETS[preset] | {"purge_risk": purge_risk}
+    axis = np.round(np.linspace(0, 1, 21), 2)
+    z = [[models.cadre_payoffs(**(base | {"survive_reform": float(s), "exit_value": float(e)}))["advantage"]
+          for s in axis] for e in axis]
+    fig = go.Figure(go.Heatmap(
+        x=axis, y=axis, z=z, zmin=-1, zmax=1, colorscale="RdBu", zmid=0,
+        colorbar={"title": {"text": "reform minus<br>status quo"}},
+        hovertemplate="survive reform %{x:.0%}, exit value %{y:.0%}: %{z:+.2f}<extra></extra>",
+    ))
+    fig.add_trace(go.Contour(x=axis, y=axis, z=z, showscale=False, contours={"start": 0, "end": 0, "size": 1,
+                             "coloring": "none"}, line={"color": "black", "width": 2}, hoverinfo="skip",
+                             name="reform pays above/right of this line"))
+    here = models.cadre_payoffs(**base)
+    fig.add_trace(go.Scatter(x=[base["survive_reform"]], y=[base["exit_value"]], mode="markers+text",
+                             marker={"size": 14, "color": "#ffd92f", "line": {"color": "black", "width": 2},
+                                     "symbol": "diamond"},
+                             text=[preset], textposition="top center", name=preset,
+                             hovertemplate=f"{preset}: advantage {here['advantage']:+.2f}<extra></extra>"))
+    verdict = "reform pays" if here["advantage"] > 0 else "the status quo pays"
+    fig.update_layout(
+        title=f"{preset}, purge risk {purge_risk:.0%}: {verdict} ({here['advantage']:+.2f})",
+        xaxis={"title": "chance the regime survives reform", "tickformat": ".0%"},
+        yaxis={"title": "value of life after a collapse (exit option)", "tickformat": ".0%"},
+        height=520, showlegend=False,
+    )
+    return _source_note(fig, MODEL_NOTE + "Today's privileges = 1. Blue: backing reform pays; red: the "
+                             "status quo pays; the black line is where they are equal. The other "
+                             "parameters are the preset's.")
+
+
+def cadre_explorer() -> Explorer:
+    presets = list(models.CADRE_PRESETS)
+    return Explorer(
+        draw=cadre_figure,
+        controls={"preset": Choice("Setting", {p: p for p in presets}, default="North Korea 2000s"),
+                  "purge_risk": Slider("Purge risk under the status quo", [0.0, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8],
+                                       default=0.05, fmt="{:.0%}")},
+        title="The cadre's choice: when does backing reform pay?",
+        note="Pick a setting, then raise the purge risk. A model, not data.",
+    )

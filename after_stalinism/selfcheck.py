@@ -1,0 +1,115 @@
+"""Self-check questions that work in JupyterLab and in the static HTML book, with no kernel.
+
+The quiz engine is jupyterquiz (its JavaScript runs in the reader's browser). This module packs a
+quiz into one self-contained HTML fragment instead of jupyterquiz's two separate outputs, so the
+book page gets it as ordinary HTML, and fixes two details on the way:
+
+* the element id is derived from the questions, so rebuilding the book gives the same page;
+* the numeric answer box gets a real ``<label for=...>`` (screen readers announce it) and says
+  that Enter submits the answer;
+* feedback is an ARIA live region, so a screen reader reads it out when it appears;
+* it never fetches MathJax from a CDN (the book must work offline; the quizzes use no mathematics).
+
+Questions are jupyterquiz dictionaries. Use the helpers to write them::
+
+    self_check("lesson1", [
+        multiple_choice("Who listed seven features of mature Stalinism?",
+                        correct="Seweryn Bialer", wrong={"Henry Reichman": "Reichman asked what ..."}),
+        numeric("How many features are there?", 7, tol=0, wrong={(8, 9): "Count again ..."}),
+    ])
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Mapping
+
+from jupyterquiz.dynamic.loader import load_questions_script
+from jupyterquiz.dynamic.renderer import build_script, build_styles, render_div
+
+# Colours with enough contrast for WCAG AA on the course's white pages.
+COLOURS = {
+    "--jq-multiple-choice-bg": "#2c3e6b",
+    "--jq-numeric-bg": "#2c3e6b",
+    "--jq-many-choice-bg": "#7a2e0e",
+    "--jq-string-bg": "#4c1a57",
+    "--jq-mc-button-bg": "#fafafa",
+    "--jq-mc-button-border": "#767676",
+    "--jq-mc-button-inset-shadow": "#555555",
+    "--jq-numeric-input-bg": "#ffffff",
+    "--jq-numeric-input-label": "#ffffff",
+    "--jq-numeric-input-shadow": "#999999",
+    "--jq-incorrect-color": "#ffd4d4",
+    "--jq-correct-color": "#c9f7cf",
+    "--jq-text-color": "#ffffff",
+    "--jq-link-color": "#cfe0ff",
+}
+
+# Small, checked patches to jupyterquiz's JavaScript (before -> after).
+_PATCHES = {
+    'lab.innerHTML = "Type numeric answer here:";':
+        'lab.innerHTML = "Type your answer, then press Enter:"; lab.htmlFor = id + "-0";',
+    "this.fbDiv.className = 'Feedback';":
+        "this.fbDiv.className = 'Feedback'; this.fbDiv.setAttribute('aria-live', 'polite');",
+    "script.src = 'https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js';": "return;",
+}
+
+
+def multiple_choice(question: str, correct: str, wrong: Mapping[str, str],
+                    right_feedback: str = "Correct!") -> dict:
+    """One right answer and wrong answers, each wrong answer with the feedback it deserves."""
+    if not wrong:
+        raise ValueError("a multiple-choice question needs at least one wrong answer")
+    answers = [{"answer": correct, "correct": True, "feedback": right_feedback}]
+    answers += [{"answer": text, "correct": False, "feedback": feedback} for text, feedback in wrong.items()]
+    return {"question": question, "type": "multiple_choice", "answers": answers}
+
+
+def numeric(question: str, answer: float, tol: float, right_feedback: str = "Correct!",
+            wrong: Mapping[tuple[float, float], str] | None = None,
+            otherwise: str = "Not quite. Reread the section and try again.") -> dict:
+    """A number accepted within ``answer ± tol``; ``wrong`` maps (low, high) ranges to feedback."""
+    answers = [{"type": "range", "range": [answer - tol, answer + tol + 1e-9], "correct": True,
+                "feedback": right_feedback}]
+    for (low, high), feedback in (wrong or {}).items():
+        answers.append({"type": "range", "range": [low, high], "correct": False, "feedback": feedback})
+    answers.append({"type": "default", "feedback": otherwise})
+    return {"question": question, "type": "numeric", "answers": answers}
+
+
+@dataclass(frozen=True)
+class SelfCheck:
+    name: str
+    questions: list
+
+    def _div_id(self) -> str:
+        digest = hashlib.sha1((self.name + json.dumps(self.questions, sort_keys=True)).encode()).hexdigest()
+        # jupyterquiz uses the id as a JavaScript identifier too: letters only.
+        return "quiz" + "".join(chr(ord("a") + int(c, 16)) for c in digest[:12])
+
+    def html(self) -> str:
+        div_id = self._div_id()
+        prefix, static, url = load_questions_script(self.questions, div_id)
+        script = build_script(prefix, static, url, div_id, load_js=True)
+        for before, after in _PATCHES.items():
+            if before not in script:
+                raise RuntimeError(f"jupyterquiz changed: cannot apply the patch for {before!r}")
+            script = script.replace(before, after)
+        script = script.replace("</", "<\\/")  # keep the script from closing its own tag
+        # Answers are shuffled in the reader's browser, so the right one is not always first.
+        div = render_div(div_id, False, True, False, 1_000_000, 700, 10, "left")
+        return (f'<section class="self-check" aria-label="Self-check: {self.name}">'
+                f"{div}</div>{build_styles(div_id, COLOURS)}<script>{script}</script></section>")
+
+    def _repr_html_(self) -> str:
+        return self.html()
+
+
+def self_check(name: str, questions: list) -> SelfCheck:
+    """A quiz to show as the last expression of a cell (rendered by JupyterLab and the book alike)."""
+    for q in questions:
+        if q.get("type") not in ("multiple_choice", "numeric"):
+            raise ValueError(f"unsupported question type {q.get('type')!r}; use multiple_choice() or numeric()")
+    return SelfCheck(name, list(questions))
