@@ -13,8 +13,9 @@ REDENOMINATION = pd.Timestamp("2009-11-30")
 OLD_WON_PER_NEW_WON = 100
 
 
-def _source_note(fig: go.Figure, text: str) -> go.Figure:
-    fig.add_annotation(text="<br>".join(textwrap.wrap(text, 100)), xref="paper", yref="paper", x=0, y=-0.22, showarrow=False,
+def _source_note(fig: go.Figure, text: str, width: int = 100) -> go.Figure:
+    """A caption under the plot naming the source; ``width`` is characters per line."""
+    fig.add_annotation(text="<br>".join(textwrap.wrap(text, width)), xref="paper", yref="paper", x=0, y=-0.22, showarrow=False,
                        xanchor="left", yanchor="top", font={"size": 11, "color": "#444"}, align="left")
     fig.update_layout(margin={"b": 110})
     return fig

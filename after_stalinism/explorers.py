@@ -46,12 +46,15 @@ def scorecard_figure(first: str | Mapping[str, float], second: str | Mapping[str
             hovertemplate="%{y}: %{x} of 4<extra>" + name + "</extra>",
         ))
     fig.update_layout(
-        barmode="group", height=520, title="Bialer's seven features, rated 0 (absent) to 4 (extreme)",
-        xaxis={"range": [0, 4], "dtick": 1, "title": "rating"},
-        yaxis={"autorange": "reversed", "automargin": True}, legend={"orientation": "h", "y": 1.08, "x": 0},
+        barmode="group", height=560, title="Bialer's seven features, rated 0 (absent) to 4 (extreme)",
+        xaxis={"range": [0, 4], "dtick": 1, "title": "rating"}, margin={"t": 120},
+        yaxis={"autorange": "reversed", "automargin": True},
+        legend={"orientation": "v", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"},
     )
-    return _source_note(fig, "The course's interpretation of the sources, not a measurement: the lesson "
-                             "gives the source for each preset rating. Index = mean rating / 4.")
+    fig = _source_note(fig, "The course's interpretation of the sources, not a measurement: the lesson "
+                            "gives the source for each preset rating. Index = mean rating / 4.", width=55)
+    fig.update_layout(margin={"b": 140})
+    return fig
 
 
 def scorecard_explorer() -> Explorer:
@@ -69,9 +72,8 @@ def scorecard_explorer() -> Explorer:
 
 def dependence_figure(distribution: float, market: float, repression_cost: float) -> go.Figure:
     table = models.dependence(distribution, market, repression_cost)
-    fig = make_subplots(rows=1, cols=2, column_widths=[0.62, 0.38], horizontal_spacing=0.14,
-                        subplot_titles=("Where each group's income comes from (share of need)",
-                                        "Dependence on the centre (0-1)"))
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.12,
+                        subplot_titles=("Income by source (share of need)", "Dependence on the centre"))
     labels = {"state": "state supply", "market": "market", "rent": "cadres' rent from markets",
               "unmet": "unmet need"}
     for part, label in labels.items():
@@ -82,14 +84,16 @@ def dependence_figure(distribution: float, market: float, repression_cost: float
                          marker_color="#252525", showlegend=False, text=[f"{v:.2f}" for v in table["dependence"]],
                          textposition="outside", hovertemplate="%{x}: %{y:.2f}<extra>dependence</extra>"),
                   row=1, col=2)
-    fig.update_layout(barmode="stack", height=500, legend={"orientation": "h", "y": -0.12, "x": 0},
-                      title=(f"State distribution {_pct(distribution)} of needs, market supplies "
-                             f"{_pct(market)} of the gap, repression cost {_pct(repression_cost)}"))
+    fig.update_layout(barmode="stack", height=540, legend={"orientation": "h", "y": -0.14, "x": 0, "traceorder": "normal"},
+                      title=(f"State supplies {_pct(distribution)} of needs; the market fills {_pct(market)} "
+                             f"of the gap;<br>repressing markets costs {_pct(repression_cost)}"),
+                      margin={"t": 110})
+    fig.update_xaxes(tickangle=0)
     fig.update_yaxes(range=[0, 1.6], tickformat=".0%", row=1, col=1)
     fig.update_yaxes(range=[0, 1.15], row=1, col=2)
     fig = _source_note(fig, MODEL_NOTE + "The centre serves cadres, then enterprises, then households; "
-                            "dependence = the share of a group's income the centre could take away.")
-    fig.update_layout(margin={"b": 150})
+                            "dependence = the share of a group's income the centre could take away.", width=90)
+    fig.update_layout(margin={"b": 160})
     return fig
 
 
@@ -178,9 +182,11 @@ def cadre_figure(preset: str, purge_risk: float) -> go.Figure:
         yaxis={"title": "value of life after a collapse (exit option)", "tickformat": ".0%"},
         height=520, showlegend=False,
     )
-    return _source_note(fig, MODEL_NOTE + "Today's privileges = 1. Blue: backing reform pays; red: the "
-                             "status quo pays; the black line is where they are equal. The other "
-                             "parameters are the preset's.")
+    fig = _source_note(fig, MODEL_NOTE + "Today's privileges = 1. Blue: backing reform pays; red: the "
+                            "status quo pays; the black line is where they are equal. The other "
+                            "parameters are the preset's.", width=90)
+    fig.update_layout(margin={"b": 140})
+    return fig
 
 
 def cadre_explorer() -> Explorer:

@@ -29,7 +29,9 @@ from typing import Mapping
 from jupyterquiz.dynamic.loader import load_questions_script
 from jupyterquiz.dynamic.renderer import build_script, build_styles, render_div
 
-# Colours with enough contrast for WCAG AA on the course's white pages.
+# Colours with enough contrast (WCAG AA) both ways they are used: the correct/incorrect colours
+# are the text colour of feedback on the white page and the background of a clicked answer under
+# white text.
 COLOURS = {
     "--jq-multiple-choice-bg": "#2c3e6b",
     "--jq-numeric-bg": "#2c3e6b",
@@ -38,11 +40,11 @@ COLOURS = {
     "--jq-mc-button-bg": "#fafafa",
     "--jq-mc-button-border": "#767676",
     "--jq-mc-button-inset-shadow": "#555555",
-    "--jq-numeric-input-bg": "#ffffff",
-    "--jq-numeric-input-label": "#ffffff",
+    "--jq-numeric-input-bg": "#f4f4f4",
+    "--jq-numeric-input-label": "#1a1a1a",
     "--jq-numeric-input-shadow": "#999999",
-    "--jq-incorrect-color": "#ffd4d4",
-    "--jq-correct-color": "#c9f7cf",
+    "--jq-incorrect-color": "#a40000",
+    "--jq-correct-color": "#1b6e20",
     "--jq-text-color": "#ffffff",
     "--jq-link-color": "#cfe0ff",
 }

@@ -7,12 +7,17 @@ Listed in ``_config.yml`` under ``sphinx.extra_extensions``. It
   twins (see ``figures.static_mode``);
 * serves the course's static files (one local plotly.js bundle, the explorer script, course CSS);
 * loads plotly.js and the explorer script only on pages that contain a figure, keeping the other
-  pages light.
+  pages light;
+* empties myst-nb's execution cache when the course package or the data change. The cache is
+  keyed on each notebook's own code, but every lesson's output also depends on this package and
+  on ``data/``; without this, a rebuild after editing a model would show the old figures.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 from pathlib import Path
 
 from . import __version__
@@ -21,14 +26,52 @@ from .figures import STATIC_ENV
 STATIC_DIR = Path(__file__).parent / "static"
 PLOTLY_BUNDLE = "plotly-cartesian.min.js"
 FIGURE_MARKERS = ('class="plotly-graph-div"', 'class="explorer"')
+PACKAGE_DIR = Path(__file__).parent
+DIGEST_FILE = "after_stalinism.digest"
+
+
+def inputs_digest(folders: list[Path]) -> str:
+    """A digest of every file the executed notebooks depend on besides their own code."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def invalidate_stale_cache(cache_dir: Path, folders: list[Path]) -> bool:
+    """Empty ``cache_dir`` if ``folders`` changed since it was filled; True if it was emptied."""
+    digest = inputs_digest(folders)
+    stamp = cache_dir / DIGEST_FILE
+    if stamp.exists() and stamp.read_text() == digest:
+        return False
+    emptied = stamp.exists() or cache_dir.exists()
+    shutil.rmtree(cache_dir, ignore_errors=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(digest)
+    return emptied
 
 
 def _configure(app, config) -> None:
     os.environ[STATIC_ENV] = "1"
+    if getattr(config, "nb_execution_mode", "") == "cache":
+        # myst-nb's own default when no cache path is configured
+        cache = getattr(config, "nb_execution_cache_path", "") or Path(app.outdir).parent / ".jupyter_cache"
+        data_dir = Path(app.srcdir) / "data"
+        app.course_inputs_changed = invalidate_stale_cache(
+            Path(cache), [PACKAGE_DIR, *([data_dir] if data_dir.is_dir() else [])])
     config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
     # jupyter-book leaves the theme's default colour mode empty, which the theme's script reports
     # as a console error on every page; the figures are styled for a light page.
     config.html_context = {"default_mode": "light", **(config.html_context or {})}
+
+
+def _reread_notebooks(app, env, added, changed, removed) -> list[str]:
+    """After the package or data changed, re-read (and so re-execute) every notebook page."""
+    if not getattr(app, "course_inputs_changed", False):
+        return []
+    return sorted(doc for doc in env.found_docs
+                  if str(env.doc2path(doc)).endswith(".ipynb") and doc not in added | changed | removed)
 
 
 def _page_assets(app, pagename, templatename, context, doctree) -> None:
@@ -79,6 +122,7 @@ def _fix_theme_markup(app, exception) -> None:
 
 def setup(app):
     app.connect("config-inited", _configure)
+    app.connect("env-get-outdated", _reread_notebooks)
     app.connect("html-page-context", _page_assets, priority=900)
     app.connect("build-finished", _fix_theme_markup)
     app.add_css_file("course.css")

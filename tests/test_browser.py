@@ -104,7 +104,7 @@ LESSONS = [p for p in PAGES if p.startswith("notebooks/")]
 
 
 @pytest.mark.parametrize("path", LESSONS)
-def test_self_check_gives_feedback_right_and_wrong_without_a_kernel(page_on, path):
+def test_self_check_gives_feedback_right_and_wrong_without_a_kernel(page_on, axe_source, path):
     page, record = page_on(path)
     quiz = page.locator(".self-check")
     assert quiz.count() == 1, f"{path} should end with one self-check"
@@ -133,7 +133,17 @@ def test_self_check_gives_feedback_right_and_wrong_without_a_kernel(page_on, pat
         box.press("Enter")
         shown = numeric.first.locator(".Feedback")
         assert "incorrect" in shown.get_attribute("class").split() and shown.inner_text().strip()
+        assert box.is_visible() and box.bounding_box()["height"] > 10
     assert record["errors"] == []
+    # Answered questions (coloured buttons, feedback text) must stay readable.
+    page.wait_for_timeout(900)  # the answer animations end
+    page.add_script_tag(content=axe_source)
+    result = page.evaluate("""async () => {
+        const r = await axe.run('.self-check', {resultTypes: ['violations']});
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => `${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+    }""")
+    assert result == [], f"axe-core on the answered self-check of {path}: {result}"
 
 
 @pytest.mark.parametrize("path", LESSONS)
