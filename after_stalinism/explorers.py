@@ -45,8 +45,13 @@ def scorecard_figure(first: str | Mapping[str, float], second: str | Mapping[str
             name=f"{name}: index {index:.2f}", marker_color=colour,
             hovertemplate="%{y}: %{x} of 4<extra>" + name + "</extra>",
         ))
+    moves = models.compare_profiles(profiles[0][1], profiles[1][1])
+    top = moves.iloc[0]
+    summary = ("the two profiles are identical" if top["change"] == 0 else
+               f"largest difference: {top['feature']} ({top['before']:g} vs {top['after']:g})")
     fig.update_layout(
-        barmode="group", height=560, title="Bialer's seven features, rated 0 (absent) to 4 (extreme)",
+        barmode="group", height=560,
+        title=f"Bialer's seven features, rated 0 (absent) to 4 (extreme)<br><sub>{summary}</sub>",
         xaxis={"range": [0, 4], "dtick": 1, "title": "rating"}, margin={"t": 120},
         yaxis={"autorange": "reversed", "automargin": True},
         legend={"orientation": "v", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"},

@@ -63,12 +63,21 @@ def page_weights(html_dir: Path) -> dict[str, tuple[int, int]]:
     return weights
 
 
+def execution_seconds(cache_dir: Path) -> dict[str, float]:
+    """How long the cold build's kernel took to run each notebook (jupyter-cache records it)."""
+    from jupyter_cache import get_cache
+
+    return {Path(r.uri).relative_to(cache_dir.parent.parent).with_suffix("").as_posix():
+            r.data.get("execution_seconds", float("nan")) for r in get_cache(cache_dir).list_cache_records()}
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         book = Path(tmp) / "book"
         shutil.copytree(ROOT, book, ignore=shutil.ignore_patterns(
-            ".venv", "_build", "node_modules", ".git", "__pycache__", ".pytest_cache"))
+            ".venv", "_build", "node_modules", ".git", "__pycache__", ".pytest_cache", ".peers"))
         cold = timed_build(book)
+        seconds = execution_seconds(book / "_build" / ".jupyter_cache")
         rebuild = timed_build(book)
         weights = page_weights(book / "_build" / "html")
 
@@ -78,11 +87,14 @@ def main() -> None:
     heaviest = max(weights, key=lambda p: weights[p][0])
     print(f"| heaviest page ({heaviest}) | {weights[heaviest][0] / mb:.2f} MB raw, "
           f"{weights[heaviest][1] / mb:.2f} MB gzip |")
+    slowest = max(seconds, key=seconds.get)
+    print(f"| slowest notebook to execute ({slowest}) | {seconds[slowest]:.1f} s |")
     print()
-    print("| page | raw MB | gzip MB |")
-    print("|---|---|---|")
+    print("| page | raw MB | gzip MB | execution s |")
+    print("|---|---|---|---|")
     for path, (raw, gz) in weights.items():
-        print(f"| {path} | {raw / mb:.2f} | {gz / mb:.2f} |")
+        run = f"{seconds[path]:.1f}" if path in seconds else "-"
+        print(f"| {path} | {raw / mb:.2f} | {gz / mb:.2f} | {run} |")
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 """Benchmark batch grading: a synthetic class of 200 submissions of the warm-up set.
 
-Run on demand:  .venv/bin/python benchmarks/grading.py [N]
+Run on demand:  .venv/bin/python benchmarks/grading.py [N] [--no-peer]
 Mix: 60% right, 20% wrong answers, 15% raising exceptions, 5% endless loops (which run to the
 timeout). Prints seconds per submission (excluding the timed-out ones' waiting), the peak memory of
-the grader and its workers, and the total wall time.
+the grader and its workers, and the total wall time; then grades the same submissions with
+nbgrader's ``autograde`` in the same run (see benchmarks/nbgrader_peer.py) for comparison.
 """
 
 from __future__ import annotations
@@ -38,14 +39,40 @@ def make_class(folder: Path, n: int) -> None:
         elif kind == 19:         # an endless loop that ignores the per-cell alarm
             extra = "import signal\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: pass"
         if extra:
-            nb.cells.append(nbformat.v4.new_code_cell(extra))
+            cell = nbformat.v4.new_code_cell(extra)
+            cell.metadata["benchmark_extra"] = True  # so the peer benchmark can place it too
+            nb.cells.append(cell)
         path = folder / f"student{i:03d}" / "warmup.ipynb"
         path.parent.mkdir(parents=True)
         nbformat.write(nb, path)
 
 
+def learner_latency(repeats: int = 20) -> dict[str, float]:
+    """Median seconds for one ``check("qN")`` in the learner's kernel, for each warm-up question."""
+    import statistics
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    nb = nbformat.read(SOURCE, as_version=4)
+    for cell in nb.cells:  # the source notebook: solutions, and its questions declared
+        if cell.cell_type == "code" and not cell.source.startswith(("check(", "check.all")):
+            shell.run_cell(cell.source, silent=True)
+    check = shell.user_ns["check"]
+    latency = {}
+    for name in [f"q{i}" for i in range(1, 8)]:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            check(name)
+            times.append(time.perf_counter() - start)
+        latency[name] = statistics.median(times)
+    return latency
+
+
 def main() -> None:
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    n = int(args[0]) if args else 200
     with tempfile.TemporaryDirectory() as tmp:
         subs, out = Path(tmp) / "subs", Path(tmp) / "out"
         make_class(subs, n)
@@ -53,6 +80,11 @@ def main() -> None:
         start = time.perf_counter()
         book = grade_folder(SOURCE, subs, out, jobs=2, timeout=timeout, progress=False)
         wall = time.perf_counter() - start
+        peer = None
+        if "--no-peer" not in sys.argv:
+            from nbgrader_peer import grade_with_nbgrader
+            from after_stalinism.grading.notebook import load_questions
+            peer = grade_with_nbgrader(SOURCE, load_questions(SOURCE), subs, Path(tmp), cell_timeout=timeout)
     timed_out = int((book["status"] == "timeout").sum())
     run_seconds = book.loc[book["status"] != "timeout", "seconds"]
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -64,6 +96,20 @@ def main() -> None:
           f"{(wall - timed_out * timeout / 2) / (n - timed_out):.3f} s |")
     print(f"| peak memory: grader / largest worker | {peak_self:.0f} MB / {peak_children:.0f} MB |")
     print(f"| statuses | {book['status'].value_counts().to_dict()} |")
+    latency = learner_latency()
+    print(f"| learner `check(...)`, median per question | {min(latency.values()) * 1000:.1f}-"
+          f"{max(latency.values()) * 1000:.1f} ms (slowest: {max(latency, key=latency.get)}) |")
+    if peer:
+        loops = timed_out * timeout  # nbgrader also waits out each endless loop, one at a time
+        print(f"| nbgrader 0.9.6 autograde, same submissions (sequential) | {peer['wall']:.1f} s wall; "
+              f"{(peer['wall'] - loops) / max(n - timed_out, 1):.3f} s per submission excl. the loops' "
+              f"{timeout} s waits; {peer['autograded']} of {peer['students']} autograded; "
+              f"exit code {peer['returncode']} |")
+        right = [s for s in peer["scores"].values()]
+        if right:
+            print(f"| nbgrader scores | max {max(right)}, min {min(right)}, {len(right)} students exported |")
+        if peer["returncode"] != 0:
+            print(peer["log_tail"])
 
 
 if __name__ == "__main__":
