@@ -21,10 +21,19 @@ def execute(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS)
-def test_notebook_runs_in_a_kernel(path):
+def test_notebook_runs_in_a_kernel_with_every_model_live(path):
     nb = execute(path)  # raises CellExecutionError, with the failing cell, on any error
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert errors == []
+    # Every explorer a page shows is an ipywidgets panel in the kernel, never the static twin.
+    explorer_cells = [c for c in code if "_explorer()" in c.source or "Explorer(" in c.source]
+    widgets = [o["data"] for c in explorer_cells for o in c.outputs if o.output_type == "execute_result"
+               and "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert len(widgets) == len(explorer_cells)
+    assert all("text/html" not in bundle for bundle in widgets)
+    if path.startswith("notebooks/0") and not path.endswith("05_synthesis"):
+        assert explorer_cells, f"lesson {path} has no interactive model"
 
 
 def test_explorer_is_a_live_widget_in_a_kernel():

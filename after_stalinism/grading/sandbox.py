@@ -27,7 +27,6 @@ import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 GRADING_ENV = "AFTER_STALINISM_GRADING"
 _CLONE_NEWNS, _MS_RDONLY, _MS_REC, _MS_PRIVATE = 0x00020000, 1, 16384, 1 << 18
