@@ -7,6 +7,10 @@ shows a model, not data.
 
 from __future__ import annotations
 
+import hashlib
+import html
+import json
+from dataclasses import dataclass
 from typing import Mapping
 
 import numpy as np
@@ -15,6 +19,7 @@ from plotly.subplots import make_subplots
 
 from . import models
 from .charts import _source_note
+from .figures import PLOTLY_CONFIG, static_mode
 from .twin import Choice, Explorer, Slider
 
 MODEL_NOTE = "MODEL, not data: illustrative settings chosen by the course (see the lesson text). "
@@ -52,7 +57,7 @@ def scorecard_figure(first: str | Mapping[str, float], second: str | Mapping[str
     fig.update_layout(
         barmode="group", height=560,
         title=f"Bialer's seven features, rated 0 (absent) to 4 (extreme)<br><sub>{summary}</sub>",
-        xaxis={"range": [0, 4], "dtick": 1, "title": "rating"}, margin={"t": 120},
+        xaxis={"range": [0, 4], "dtick": 1, "title": "rating"}, margin={"t": 150},
         yaxis={"autorange": "reversed", "automargin": True},
         legend={"orientation": "v", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"},
     )
@@ -71,6 +76,83 @@ def scorecard_explorer() -> Explorer:
         title="A Bialer scorecard: how Stalinist was each regime?",
         note="Choose two regimes. Each rating is the course's reading of the sources (see the table below).",
     )
+
+
+@dataclass
+class ScorecardBuilder:
+    """Rate a regime of your own choice on Bialer's features and compare it with a preset.
+
+    Seven ratings of five levels each make 78,125 combinations, too many to precompute, but the
+    scorecard is simple arithmetic: in the book the reader's browser redraws the chart itself
+    (``courseScorecard`` in ``static/explorer.js``: index = mean rating / 4, largest difference
+    first, as in ``models``). In a kernel it is seven ipywidgets sliders redrawing with Python.
+    """
+
+    start: str = "DPRK, Kim Jong Il (mid-2000s)"
+    compare_with: str = "DPRK, Kim Il Sung (1961-86)"
+    title: str = "Rate a regime of your choice"
+
+    def _figure(self, profile: Mapping[str, float], preset: str) -> go.Figure:
+        return scorecard_figure(profile, preset, first_name="your profile")
+
+    def widget(self):
+        import ipywidgets as widgets
+        from IPython.display import display
+
+        start = models.preset_profile(self.start)
+        sliders = {f: widgets.IntSlider(value=int(start[f]), min=0, max=models.RATING_MAX, description=f,
+                                        continuous_update=False, style={"description_width": "22em"},
+                                        layout=widgets.Layout(width="40em")) for f in models.FEATURES}
+        preset = widgets.Dropdown(options=list(models.PRESETS), value=self.compare_with,
+                                  description="Compare with", style={"description_width": "initial"})
+        out = widgets.Output()
+
+        def redraw(_change=None):
+            with out:
+                out.clear_output(wait=True)
+                display(self._figure({f: w.value for f, w in sliders.items()}, preset.value))
+
+        for w in [*sliders.values(), preset]:
+            w.observe(redraw, names="value")
+        redraw()
+        return widgets.VBox([widgets.HTML(f"<strong>{html.escape(self.title)}</strong>"),
+                             *sliders.values(), preset, out])
+
+    def static_html(self) -> str:
+        uid = "scorecard-" + hashlib.sha1((self.start + self.compare_with).encode()).hexdigest()[:10]
+        start = models.preset_profile(self.start)
+        spec = json.loads(self._figure(start, self.compare_with).to_json())
+        payload = {
+            "features": list(models.FEATURES), "max": models.RATING_MAX,
+            "presets": {name: [models.preset_profile(name)[f] for f in models.FEATURES] for name in models.PRESETS},
+            "title": "Bialer's seven features, rated 0 (absent) to 4 (extreme)",
+            "figure": {"data": spec["data"], "layout": spec["layout"]}, "config": PLOTLY_CONFIG,
+        }
+        levels = ["0 absent", "1 weak", "2 partial", "3 strong", "4 extreme"]
+        controls = []
+        for i, feature in enumerate(models.FEATURES):
+            options = "".join(f'<option value="{v}"{" selected" if v == start[feature] else ""}>{label}</option>'
+                              for v, label in enumerate(levels))
+            controls.append(f'<div class="explorer-control"><label for="{uid}-c{i}">{html.escape(feature)}</label> '
+                            f'<select id="{uid}-c{i}" data-feature="{i}">{options}</select></div>')
+        presets = "".join(f'<option value="{html.escape(n)}"{" selected" if n == self.compare_with else ""}>'
+                          f"{html.escape(n)}</option>" for n in models.PRESETS)
+        controls.append(f'<div class="explorer-control"><label for="{uid}-preset">Compare with</label> '
+                        f'<select id="{uid}-preset">{presets}</select></div>')
+        data = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
+        return (f'<figure class="explorer" id="{uid}"><figcaption class="explorer-title">{html.escape(self.title)}'
+                f'</figcaption><p class="explorer-note">Rate each feature; the chart and index update in your '
+                f'browser. The ratings you choose are your interpretation.</p>'
+                f'<form class="explorer-controls scorecard-controls" onsubmit="return false">{"".join(controls)}</form>'
+                f'<p class="scorecard-result" id="{uid}-result" aria-live="polite"></p>'
+                f'<div class="explorer-plot" id="{uid}-plot"></div>'
+                f'<script type="application/json" id="{uid}-spec">{data}</script>'
+                f'<script>courseScorecard("{uid}");</script></figure>')
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if static_mode():
+            return {"text/html": self.static_html(), "text/plain": self.title}
+        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
 
 
 # ---- lesson 2 ----------------------------------------------------------------------------------

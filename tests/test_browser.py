@@ -165,3 +165,31 @@ def test_every_explorer_on_a_lesson_switches_runs(page_on, path):
         assert plot.get_attribute("data-run") != before, f"explorer {i} on {path} did not switch"
         assert plot.locator("svg.main-svg").count() > 0
     assert record["errors"] == []
+
+
+def test_scorecard_builder_computes_the_readers_own_profile_like_the_model(page_on):
+    """The one client-side model: its arithmetic in JavaScript must agree with models.py."""
+    from after_stalinism import models
+
+    page, record = page_on("notebooks/01_stalinism")
+    builder = page.locator("figure.explorer:has(.scorecard-controls)")
+    assert builder.count() == 1
+    mine = {"mass terror": 1, "party extinct as a movement": 4, "shapeless macro-politics": 0,
+            "extreme mobilisation for growth and power": 2,
+            "stratified values, uniform culture, extreme nationalism": 3,
+            "revolutionary impulse ended; status quo": 4, "personal dictatorship": 4}
+    for i, feature in enumerate(models.FEATURES):
+        builder.locator(f"select[data-feature='{i}']").select_option(str(mine[feature]))
+    preset = "USSR, Khrushchev-Brezhnev (1960s-70s)"
+    builder.locator("select:not([data-feature])").select_option(preset)
+    page.wait_for_timeout(200)
+
+    top = models.compare_profiles(mine, models.preset_profile(preset)).iloc[0]
+    expected = (f"Your index: {models.stalinism_index(mine):.2f} "
+                f"({preset}: {models.stalinism_index(models.preset_profile(preset)):.2f}); "
+                f"largest difference: {top['feature']} ({top['before']:g} vs {top['after']:g}).")
+    assert builder.locator(".scorecard-result").inner_text() == expected
+    plot = builder.locator(".explorer-plot")
+    xs = page.evaluate("(el) => el.data.map(t => Array.from(t.x))", plot.element_handle())
+    assert xs == [[mine[f] for f in models.FEATURES], [models.preset_profile(preset)[f] for f in models.FEATURES]]
+    assert record["errors"] == []

@@ -27,7 +27,7 @@ def test_notebook_runs_in_a_kernel_with_every_model_live(path):
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert errors == []
     # Every explorer a page shows is an ipywidgets panel in the kernel, never the static twin.
-    explorer_cells = [c for c in code if "_explorer()" in c.source or "Explorer(" in c.source]
+    explorer_cells = [c for c in code if any(k in c.source for k in ("_explorer()", "Explorer(", "Builder("))]
     widgets = [o["data"] for c in explorer_cells for o in c.outputs if o.output_type == "execute_result"
                and "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(widgets) == len(explorer_cells)
