@@ -81,6 +81,21 @@ def test_release_strips_solutions_and_hidden_tests(tmp_path):
     assert "...  # your answer here" in notebook.read_text()
 
 
+def test_classroom_release_keeps_multiple_choice_answers_back(tmp_path):
+    _, self_paced = release(SOURCE, tmp_path / "self_paced")
+    _, classroom = release(SOURCE, tmp_path / "classroom", classroom=True)
+    q5 = lambda path: next(q for q in json.loads(path.read_text())["questions"] if q["name"] == "q5")  # noqa: E731
+    assert q5(self_paced)["public"][0]["answer"] == "b"  # instant right/wrong for self-paced learners
+    public = q5(classroom)["public"]
+    assert public == [C.one_of("feature", ["a", "b", "c", "d"])] and '"answer"' not in json.dumps(public)
+    assert q5(classroom)["n_hidden"] == 1
+    assert C.evaluate(public[0], {"feature": "A "}).passed
+    assert "should be one of" in C.evaluate(public[0], {"feature": "e"}).message
+    # Grading still uses the source's full checks, so the answer is marked.
+    full = {q.name: q for q in QUESTIONS}["q5"]
+    assert C.grade_question(full, {"feature": "a"}).score == 0
+
+
 def test_strip_solutions_keeps_indentation():
     assert strip_solutions("def f():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n") == \
         "def f():\n    ...  # your answer here\n"
@@ -264,6 +279,8 @@ def test_command_line_release_and_grade(tmp_path):
                                     capture_output=True, text=True, cwd=ROOT)
     result = run("release", str(SOURCE), "--out", str(tmp_path / "release"))
     assert result.returncode == 0 and (tmp_path / "release" / "00_data_warmup.checks.json").exists()
+    result = run("release", str(SOURCE), "--out", str(tmp_path / "classroom"), "--classroom")
+    assert result.returncode == 0 and '"one_of"' in (tmp_path / "classroom" / "00_data_warmup.checks.json").read_text()
     subs = tmp_path / "subs"
     subs.mkdir()
     shutil.copy(tmp_path / "release" / "00_data_warmup.ipynb", subs / "untouched.ipynb")

@@ -14,6 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     rel = sub.add_parser("release", help="write the student notebook and public checks")
     rel.add_argument("source", type=Path)
     rel.add_argument("--out", type=Path, default=Path("exercises"))
+    rel.add_argument("--classroom", action="store_true",
+                     help="for a graded class: keep multiple-choice answers out of the public checks")
     grd = sub.add_parser("grade", help="grade every submission in a folder")
     grd.add_argument("source", type=Path)
     grd.add_argument("submissions", type=Path)
@@ -27,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "release":
         from .notebook import release
 
-        notebook, checks = release(args.source, args.out)
+        notebook, checks = release(args.source, args.out, classroom=args.classroom)
         print(f"wrote {notebook} and {checks}")
         return 0
 

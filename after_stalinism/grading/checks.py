@@ -45,10 +45,16 @@ class Question:
     def names(self) -> list[str]:
         return sorted({c["name"] for c in self.public + self.hidden})
 
-    def to_public_json(self) -> dict:
+    def to_public_json(self, classroom: bool = False) -> dict:
+        """What a student may see. ``classroom``: multiple-choice answers stay with the instructor
+        (the student's check then only confirms that the answer is one of the options)."""
         data = asdict(self)
         data["hidden"] = []
-        data["n_hidden"] = len(self.hidden)
+        data["n_hidden"] = len(self.hidden) + (
+            sum(c["check"] == "choice" for c in self.public) if classroom else 0)
+        if classroom:
+            data["public"] = [one_of(c["name"], c["options"], weight=c["weight"]) if c["check"] == "choice" else c
+                              for c in self.public]
         return data
 
 
@@ -73,6 +79,11 @@ def choice(name: str, answer: str, options: list[str], wrong: dict | None = None
         raise ValueError(f"answer {answer!r} is not among the options {options}")
     return {"check": "choice", "name": name, "answer": answer, "options": list(options),
             "wrong": [[k, v] for k, v in (wrong or {}).items()], "message": message, "weight": weight}
+
+
+def one_of(name: str, options: list[str], weight: float = 1) -> dict:
+    """Only that the answer is one of the options (a classroom release's stand-in for ``choice``)."""
+    return {"check": "one_of", "name": name, "options": list(options), "weight": weight}
 
 
 def text(name: str, patterns: list[str], message: str, weight: float = 1) -> dict:
@@ -214,6 +225,13 @@ def _eval_choice(check: dict, got: Any) -> Outcome:
     return Outcome(False, check["message"] or f"`{check['name']}`: {got!r} is not the best answer.")
 
 
+def _eval_one_of(check: dict, got: Any) -> Outcome:
+    if isinstance(got, str) and got.strip().lower() in [o.lower() for o in check["options"]]:
+        return Outcome(True, f"`{check['name']}` is one of the options; your instructor's grading marks it.")
+    return Outcome(False, f"`{check['name']}` should be one of {', '.join(map(repr, check['options']))} "
+                          f"(it is {_describe(got)}).")
+
+
 def _eval_text(check: dict, got: Any) -> Outcome:
     if not isinstance(got, str) or not got.strip():
         return Outcome(False, f"`{check['name']}` should be a short text answer (it is {_describe(got)}).")
@@ -254,8 +272,8 @@ def _eval_figure(check: dict, got: Any) -> Outcome:
     return Outcome(True, f"`{name}` shows the right data.")
 
 
-_EVALUATORS = {"kind": _eval_kind, "value": _eval_value, "choice": _eval_choice, "text": _eval_text,
-               "frame": _eval_frame, "figure": _eval_figure}
+_EVALUATORS = {"kind": _eval_kind, "value": _eval_value, "choice": _eval_choice, "one_of": _eval_one_of,
+               "text": _eval_text, "frame": _eval_frame, "figure": _eval_figure}
 
 
 @dataclass

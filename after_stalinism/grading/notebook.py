@@ -75,8 +75,12 @@ def strip_solutions(code: str) -> str:
     return SOLUTION_BLOCK.sub(lambda m: _placeholder(m.group(0), m.group(1)), code)
 
 
-def release(source: Path, out_dir: Path) -> tuple[Path, Path]:
-    """Write the student notebook and the public checks for ``source`` into ``out_dir``."""
+def release(source: Path, out_dir: Path, classroom: bool = False) -> tuple[Path, Path]:
+    """Write the student notebook and the public checks for ``source`` into ``out_dir``.
+
+    The default release is for self-paced learners: public checks include multiple-choice
+    answers, so ``check()`` can say at once whether a choice is right. ``classroom=True`` keeps
+    those answers back too; grading always uses the source's full checks."""
     questions = load_questions(source)
     nb = nbformat.read(source, as_version=4)
     cells = []
@@ -95,7 +99,7 @@ def release(source: Path, out_dir: Path) -> tuple[Path, Path]:
     checks_path = out_dir / f"{source.stem}.checks.json"
     nbformat.write(nb, notebook_path)
     checks_path.write_text(json.dumps({"exercise_set": source.stem,
-                                       "questions": [q.to_public_json() for q in questions]}, indent=1))
+                                       "questions": [q.to_public_json(classroom) for q in questions]}, indent=1))
     return notebook_path, checks_path
 
 
