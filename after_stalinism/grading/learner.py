@@ -44,7 +44,8 @@ class Report:
         out = []
         for r in self.results:
             head = "manual" if r.manual else ("PASSED" if r.score == r.max_score else "NOT YET")
-            out.append(f"{r.name}: {head} ({r.score:g}/{r.max_score:g} from the public checks)")
+            scope = "all checks, hidden included" if r.hidden_run else "the public checks"
+            out.append(f"{r.name}: {head} ({r.score:g}/{r.max_score:g} from {scope})")
             out += [f"  {'✓' if ok else '✗'} {msg}" for ok, msg in self._lines(r)]
         if len(self.results) > 1:
             out.append(f"Progress: {sum(r.score == r.max_score for r in self.results if not r.manual)}"
