@@ -101,3 +101,18 @@ def test_bad_toc_entry_stops_the_build(book_copy: Path):
     _write_toc(book_copy, "notebooks/no_such_lesson")
     output = _build_fails(book_copy)
     assert "no_such_lesson" in output
+
+
+# ---- every lesson page has the parts a lesson promises ---------------------------------------
+
+@pytest.mark.parametrize("lesson", sorted(p.stem for p in (ROOT / "notebooks").glob("0*.ipynb")))
+def test_lesson_page_has_every_part(built_book: Path, lesson: str):
+    page = (built_book / "notebooks" / f"{lesson}.html").read_text()
+    for section in ["learning-objectives", "check-your-understanding", "summary", "further-reading"]:
+        assert f'id="{section}"' in page, f"{lesson} lacks the section {section}"
+    assert len(set(re.findall(r'glossary\.html#term-[\w-]+', page))) >= 2, f"{lesson}: too few glossary links"
+    assert len(set(re.findall(r'bibliography\.html#id\d+', page))) >= 3, f"{lesson}: too few citations"
+    assert page.count('class="self-check"') == 1
+    assert 'class="plotly-graph-div"' in page or 'class="explorer"' in page
+    assert "MODEL, not data" in page or "interpretation of the sources" in page  # every model says what it is
+    assert f"exercises/{lesson}.html" in page  # and points to its exercise set
