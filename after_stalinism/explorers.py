@@ -175,7 +175,8 @@ def dependence_figure(distribution: float, market: float, repression_cost: float
                       title=(f"State supplies {_pct(distribution)} of needs; the market fills {_pct(market)} "
                              f"of the gap;<br>repressing markets costs {_pct(repression_cost)}"),
                       margin={"t": 110})
-    fig.update_xaxes(tickangle=0)
+    fig.update_xaxes(tickangle=0, row=1, col=1)
+    fig.update_xaxes(tickangle=0, tickfont={"size": 10}, row=1, col=2)  # three labels in a narrow panel
     fig.update_yaxes(range=[0, 1.6], tickformat=".0%", row=1, col=1)
     fig.update_yaxes(range=[0, 1.15], row=1, col=2)
     fig = _source_note(fig, MODEL_NOTE + "The centre serves cadres, then enterprises, then households; "
