@@ -13,11 +13,12 @@ REDENOMINATION = pd.Timestamp("2009-11-30")
 OLD_WON_PER_NEW_WON = 100
 
 
-def _source_note(fig: go.Figure, text: str, width: int = 100) -> go.Figure:
-    """A caption under the plot naming the source; ``width`` is characters per line."""
+def source_note(fig: go.Figure, text: str, width: int = 100, bottom: int = 110) -> go.Figure:
+    """A caption under the plot naming the source; ``width`` is characters per line, ``bottom``
+    the margin in pixels that leaves room for it."""
     fig.add_annotation(text="<br>".join(textwrap.wrap(text, width)), xref="paper", yref="paper", x=0, y=-0.22, showarrow=False,
                        xanchor="left", yanchor="top", font={"size": 11, "color": "#444"}, align="left")
-    fig.update_layout(margin={"b": 110})
+    fig.update_layout(margin={"b": bottom})
     return fig
 
 
@@ -63,7 +64,7 @@ def rice_price_figure(unit: str = "new won", scale: str = "log", start_year: int
         yaxis={"title": f"{unit} per kg", "type": scale},
         xaxis={"title": "date of the report"}, height=460, legend={"orientation": "h", "y": 1.1, "x": 0},
     )
-    return _source_note(fig, "Data: scattered reports (Nautilus 2004, Daily NK, Good Friends, RFA, "
+    return source_note(fig, "Data: scattered reports (Nautilus 2004, Daily NK, Good Friends, RFA, "
                              "Asiapress); see the rice_prices table. Not a continuous series.")
 
 
@@ -75,7 +76,7 @@ def defector_arrivals_figure(series: str = "arrivals_latest_vintage_seen") -> go
                            name="arrivals", hovertemplate="%{x}: %{y:,} people<extra></extra>"))
     fig.update_layout(title="North Korean defectors arriving in South Korea, by year",
                       yaxis_title="people", xaxis_title="year", height=420)
-    return _source_note(fig, "Data: Ministry of Unification figures as reported in the press "
+    return source_note(fig, "Data: Ministry of Unification figures as reported in the press "
                              "(defector_arrivals table; values are revised between vintages).")
 
 
@@ -93,7 +94,7 @@ def timeline_figure() -> go.Figure:
                       xaxis_title="year", yaxis={"categoryorder": "array",
                                                  "categoryarray": list(lesson_names.values())[::-1]},
                       height=380, showlegend=False)
-    return _source_note(fig, "Data: timeline table; each event names its source.")
+    return source_note(fig, "Data: timeline table; each event names its source.")
 
 
 def market_counts_figure() -> go.Figure:
@@ -110,10 +111,8 @@ def market_counts_figure() -> go.Figure:
     fig.update_layout(title="Counts of North Korea's official markets, by who counted",
                       xaxis={"title": "year of the count", "dtick": 1}, yaxis={"title": "markets", "range": [0, 500]},
                       height=440, legend={"orientation": "h", "y": -0.25, "x": 0})
-    fig = _source_note(fig, "Data: official_markets table (RFA, Hankyung, Yonhap, SBS, Daily NK Japan). Counters "
-                            "use different definitions; counts whose year was not shown are left out.")
-    fig.update_layout(margin={"b": 170})
-    return fig
+    return source_note(fig, "Data: official_markets table (RFA, Hankyung, Yonhap, SBS, Daily NK Japan). Counters "
+                            "use different definitions; counts whose year was not shown are left out.", bottom=170)
 
 
 def famine_estimates_figure() -> go.Figure:
@@ -133,7 +132,7 @@ def famine_estimates_figure() -> go.Figure:
                       xaxis={"title": "deaths", "tickformat": ",", "range": [0, 3_600_000]},
                       yaxis={"automargin": True}, height=480, barmode="overlay",
                       legend={"orientation": "h", "y": 1.1, "x": 0})
-    return _source_note(fig, "Data: famine_estimates table (Haggard & Noland 2007, pp. 73-74; Goodkind & West 2001; "
+    return source_note(fig, "Data: famine_estimates table (Haggard & Noland 2007, pp. 73-74; Goodkind & West 2001; "
                              "Noland, PIIE blog 2015). Census-based rows seen only in Noland's summary.")
 
 
@@ -150,7 +149,7 @@ def income_shares_figure() -> go.Figure:
     fig.update_layout(title="How much of households' income came from outside the state?",
                       xaxis={"title": "per cent (the measures differ: see hover)", "range": [0, 100]},
                       yaxis={"automargin": True, "autorange": "reversed"}, height=380, showlegend=False)
-    return _source_note(fig, "Data: income_shares table (Kim & Song 2008; Kim & Kim 2016, citing Grossman 1987 and "
+    return source_note(fig, "Data: income_shares table (Kim & Song 2008; Kim & Kim 2016, citing Grossman 1987 and "
                              "Kim 2003). The Soviet 23% is a share of spending, not income.")
 
 
@@ -164,7 +163,7 @@ def mobile_subscribers_figure() -> go.Figure:
     fig.update_layout(title="Mobile phone subscribers in North Korea, 2003-2013",
                       xaxis={"title": "date of the count (uneven intervals)", "type": "category"},
                       yaxis={"title": "subscribers", "tickformat": ","}, height=420, showlegend=False)
-    return _source_note(fig, "Data: mobile_subscribers table (38 North; Orascom via the press). The 2004 ban "
+    return source_note(fig, "Data: mobile_subscribers table (38 North; Orascom via the press). The 2004 ban "
                              "after the Ryongchon explosion ended the first network, Sunnet.")
 
 
@@ -177,5 +176,5 @@ def purge_claims_figure() -> go.Figure:
                            hovertemplate="%{x}: %{y} (INSS claim)<extra></extra>", name="claimed"))
     fig.update_layout(title="Executions and purges of officials claimed by INSS (South Korean intelligence), 2012-15",
                       xaxis_title="year", yaxis_title="officials executed or purged (claimed)", height=400)
-    return _source_note(fig, "CLAIMS, not confirmed figures: INSS white paper (Dec 2016) via Korea Times and Daily NK; "
+    return source_note(fig, "CLAIMS, not confirmed figures: INSS white paper (Dec 2016) via Korea Times and Daily NK; "
                              "see the purge_claims table. Some earlier execution claims were later contradicted.")

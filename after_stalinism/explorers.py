@@ -18,9 +18,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import models
-from .charts import _source_note
-from .figures import PLOTLY_CONFIG, static_mode
-from .twin import Choice, Explorer, Slider
+from .charts import source_note
+from .figures import PLOTLY_CONFIG
+from .twin import Choice, Explorer, Slider, TwinDisplay
 
 MODEL_NOTE = "MODEL, not data: illustrative settings chosen by the course (see the lesson text). "
 COLOURS = {"state": "#8c2d04", "market": "#08519c", "rent": "#6baed6", "unmet": "#bdbdbd",
@@ -61,10 +61,8 @@ def scorecard_figure(first: str | Mapping[str, float], second: str | Mapping[str
         yaxis={"autorange": "reversed", "automargin": True},
         legend={"orientation": "v", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"},
     )
-    fig = _source_note(fig, "The course's interpretation of the sources, not a measurement: the lesson "
-                            "gives the source for each preset rating. Index = mean rating / 4.", width=55)
-    fig.update_layout(margin={"b": 140})
-    return fig
+    return source_note(fig, "The course's interpretation of the sources, not a measurement: the lesson "
+                            "gives the source for each preset rating. Index = mean rating / 4.", width=55, bottom=140)
 
 
 def scorecard_explorer() -> Explorer:
@@ -79,7 +77,7 @@ def scorecard_explorer() -> Explorer:
 
 
 @dataclass
-class ScorecardBuilder:
+class ScorecardBuilder(TwinDisplay):
     """Rate a regime of your own choice on Bialer's features and compare it with a preset.
 
     Seven ratings of five levels each make 78,125 combinations, too many to precompute, but the
@@ -149,11 +147,6 @@ class ScorecardBuilder:
                 f'<script type="application/json" id="{uid}-spec">{data}</script>'
                 f'<script>courseScorecard("{uid}");</script></figure>')
 
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        if static_mode():
-            return {"text/html": self.static_html(), "text/plain": self.title}
-        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
-
 
 # ---- lesson 2 ----------------------------------------------------------------------------------
 
@@ -179,10 +172,9 @@ def dependence_figure(distribution: float, market: float, repression_cost: float
     fig.update_xaxes(tickangle=0, tickfont={"size": 10}, row=1, col=2)  # three labels in a narrow panel
     fig.update_yaxes(range=[0, 1.6], tickformat=".0%", row=1, col=1)
     fig.update_yaxes(range=[0, 1.15], row=1, col=2)
-    fig = _source_note(fig, MODEL_NOTE + "The centre serves cadres, then enterprises, then households; "
-                            "dependence = the share of a group's income the centre could take away.", width=90)
-    fig.update_layout(margin={"b": 160})
-    return fig
+    return source_note(fig, MODEL_NOTE + "The centre serves cadres, then enterprises, then households; "
+                            "dependence = the share of a group's income the centre could take away.",
+                       width=90, bottom=160)
 
 
 def dependence_explorer() -> Explorer:
@@ -221,7 +213,7 @@ def diffusion_figure(border: float, radios: float, media: float, crackdown: floa
                       xaxis_title="years after the blockade starts to leak",
                       yaxis={"title": "share of population", "range": [0, 1], "tickformat": ".0%"},
                       legend={"orientation": "h", "y": 1.1, "x": 0})
-    return _source_note(fig, MODEL_NOTE + "Channels and crackdown are on 0-1 scales; the weights are "
+    return source_note(fig, MODEL_NOTE + "Channels and crackdown are on 0-1 scales; the weights are "
                              "illustrative, not estimated.")
 
 
@@ -270,11 +262,9 @@ def cadre_figure(preset: str, purge_risk: float) -> go.Figure:
         yaxis={"title": "value of life after a collapse (exit option)", "tickformat": ".0%"},
         height=520, showlegend=False,
     )
-    fig = _source_note(fig, MODEL_NOTE + "Today's privileges = 1. Blue: backing reform pays; red: the "
+    return source_note(fig, MODEL_NOTE + "Today's privileges = 1. Blue: backing reform pays; red: the "
                             "status quo pays; the black line is where they are equal. The other "
-                            "parameters are the preset's.", width=90)
-    fig.update_layout(margin={"b": 140})
-    return fig
+                            "parameters are the preset's.", width=90, bottom=140)
 
 
 def cadre_explorer() -> Explorer:

@@ -65,6 +65,17 @@ class Choice:
 Control = Slider | Choice
 
 
+class TwinDisplay:
+    """One display, two renderings: ``widget()`` in a kernel, ``static_html()`` in the book build.
+
+    Subclasses provide both methods and a ``title`` (the plain-text fallback)."""
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        if static_mode():
+            return {"text/html": self.static_html(), "text/plain": self.title}
+        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+
+
 def _default_index(control: Control) -> int:
     options = control.options()
     if control.default is None:
@@ -76,7 +87,7 @@ def _default_index(control: Control) -> int:
 
 
 @dataclass
-class Explorer:
+class Explorer(TwinDisplay):
     draw: Callable[..., go.Figure]
     controls: Mapping[str, Control]
     title: str
@@ -206,8 +217,3 @@ class Explorer:
             f'<script>courseExplorer("{uid}");</script>'
             f"</figure>"
         )
-
-    def _repr_mimebundle_(self, include=None, exclude=None):
-        if static_mode():
-            return {"text/html": self.static_html(), "text/plain": self.title}
-        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)

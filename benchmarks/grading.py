@@ -22,12 +22,11 @@ SOURCE = ROOT / "exercises" / "source" / "00_data_warmup.ipynb"
 sys.path.insert(0, str(ROOT))
 
 from after_stalinism.grading.batch import grade_folder  # noqa: E402
-from after_stalinism.grading.notebook import is_tests_cell  # noqa: E402
+from after_stalinism.grading.notebook import reference_submission  # noqa: E402
 
 
 def make_class(folder: Path, n: int) -> None:
-    base = nbformat.read(SOURCE, as_version=4)
-    base.cells = [c for c in base.cells if not is_tests_cell(c)]
+    base = reference_submission(SOURCE)
     for i in range(n):
         nb = nbformat.from_dict(base)
         kind = i % 20

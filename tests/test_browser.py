@@ -49,6 +49,16 @@ def page_on(browser, site):
         context.close()
 
 
+def serious_axe_violations(page, axe_source: str, context: str = "document") -> list[str]:
+    """Serious and critical axe-core violations on the page, or inside the elements ``context`` selects."""
+    page.add_script_tag(content=axe_source)
+    return page.evaluate("""async (context) => {
+        const r = await axe.run(context === 'document' ? document : context, {resultTypes: ['violations']});
+        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+    }""", context)
+
+
 @pytest.mark.parametrize("path", PAGES)
 def test_page_loads_cleanly_offline(page_on, path):
     page, record = page_on(path)
@@ -70,12 +80,7 @@ def test_figures_are_drawn_with_data(page_on, path):
 @pytest.mark.parametrize("path", PAGES)
 def test_accessibility_no_serious_violations(page_on, axe_source, path):
     page, _ = page_on(path)
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("""async () => {
-        const r = await axe.run(document, {resultTypes: ['violations']});
-        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-            .map(v => `${v.id} (${v.impact}): ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
-    }""")
+    result = serious_axe_violations(page, axe_source)
     assert result == [], f"axe-core on {path}:\n" + "\n".join(result)
 
 
@@ -137,12 +142,7 @@ def test_self_check_gives_feedback_right_and_wrong_without_a_kernel(page_on, axe
     assert record["errors"] == []
     # Answered questions (coloured buttons, feedback text) must stay readable.
     page.wait_for_timeout(900)  # the answer animations end
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("""async () => {
-        const r = await axe.run('.self-check', {resultTypes: ['violations']});
-        return r.violations.filter(v => ['serious', 'critical'].includes(v.impact))
-            .map(v => `${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
-    }""")
+    result = serious_axe_violations(page, axe_source, ".self-check")
     assert result == [], f"axe-core on the answered self-check of {path}: {result}"
 
 

@@ -8,7 +8,6 @@ answer written into the tests gets its own feedback.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -16,7 +15,7 @@ import yaml
 
 from after_stalinism.grading import checks as C
 from after_stalinism.grading.batch import grade_folder
-from after_stalinism.grading.notebook import is_tests_cell, load_questions, release
+from after_stalinism.grading.notebook import load_questions, reference_submission, release
 from conftest import ROOT
 
 SOURCES = sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
@@ -77,17 +76,11 @@ def test_every_anticipated_wrong_answer_gets_its_own_feedback(source):
                 assert outcome.message == feedback, (question.name, wrong, outcome.message)
 
 
-def _reference_submission(source: Path, target: Path) -> None:
-    nb = nbformat.read(source, as_version=4)
-    nb.cells = [c for c in nb.cells if not is_tests_cell(c)]
-    target.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, target)
-
-
 @pytest.mark.parametrize("source", LESSON_SETS + SOURCES[:1], ids=lambda p: p.stem)
 def test_reference_scores_full_marks_and_untouched_release_scores_zero(source, tmp_path):
     folder = tmp_path / "submissions"
-    _reference_submission(source, folder / "reference" / "work.ipynb")
+    (folder / "reference").mkdir(parents=True)
+    nbformat.write(reference_submission(source), folder / "reference" / "work.ipynb")
     (folder / "untouched").mkdir(parents=True)
     (folder / "untouched" / "work.ipynb").write_bytes((ROOT / "exercises" / f"{source.stem}.ipynb").read_bytes())
     book = grade_folder(source, folder, tmp_path / "out", jobs=2, timeout=60, cell_timeout=20,

@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 
 from after_stalinism.grading import checks as C
 from after_stalinism.grading.batch import grade_folder
-from after_stalinism.grading.notebook import is_tests_cell, load_questions, release, strip_solutions
+from after_stalinism.grading.notebook import load_questions, reference_submission, release, strip_solutions
 from after_stalinism.grading.values import decode, encode, load_export, export
 from conftest import ROOT
 
@@ -134,8 +134,7 @@ def test_released_notebook_gives_friendly_feedback_untouched():
 
 def submission(tmp_path: Path, name: str, replace: dict[str, str] | None = None,
                extra_cells: list[str] = (), as_folder: bool = True, filename: str = "homework.ipynb") -> Path:
-    nb = nbformat.read(SOURCE, as_version=4)
-    nb.cells = [c for c in nb.cells if not is_tests_cell(c)]
+    nb = reference_submission(SOURCE)
     for cell in nb.cells:
         for old, new in (replace or {}).items():
             cell.source = cell.source.replace(old, new)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 
 import nbformat
@@ -13,6 +14,7 @@ from conftest import ROOT, toc_pages
 NOTEBOOKS = [p for p in toc_pages() if (ROOT / f"{p}.ipynb").exists()]
 
 
+@functools.lru_cache(maxsize=None)  # each notebook runs once per session, whichever test asks first
 def execute(path):
     nb = nbformat.read(ROOT / f"{path}.ipynb", as_version=4)
     NotebookClient(nb, timeout=120, kernel_name="python3",

@@ -75,6 +75,15 @@ def strip_solutions(code: str) -> str:
     return SOLUTION_BLOCK.sub(lambda m: _placeholder(m.group(0), m.group(1)), code)
 
 
+def reference_submission(source: Path) -> nbformat.NotebookNode:
+    """The source notebook as a student with every answer right would hand it in: the reference
+    solutions kept, the TESTS cells (which a student never has) removed. Tests and benchmarks
+    build submissions from it."""
+    nb = nbformat.read(source, as_version=4)
+    nb.cells = [c for c in nb.cells if not is_tests_cell(c)]
+    return nb
+
+
 def release(source: Path, out_dir: Path, classroom: bool = False) -> tuple[Path, Path]:
     """Write the student notebook and the public checks for ``source`` into ``out_dir``.
 
