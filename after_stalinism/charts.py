@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from .data import load
+from .lessons import lesson
 
 REDENOMINATION = pd.Timestamp("2009-11-30")
 OLD_WON_PER_NEW_WON = 100
@@ -81,18 +82,18 @@ def defector_arrivals_figure(series: str = "arrivals_latest_vintage_seen") -> go
 
 
 def timeline_figure() -> go.Figure:
-    """Events of the timeline table on a time axis, one row per lesson."""
+    """Events of the timeline table on a time axis, one row per lesson that has events."""
     frame = load("timeline")
-    lesson_names = {1: "1 Stalinism", 2: "2 Second economy", 3: "3 Information", 4: "4 Elite"}
+    rows = [lesson(n).label for n in sorted({int(v) for v in frame["lesson"]})]
     fig = go.Figure(go.Scatter(
-        x=frame["year"], y=[lesson_names[int(v)] for v in frame["lesson"]], mode="markers",
+        x=frame["year"], y=[lesson(int(v)).label for v in frame["lesson"]], mode="markers",
         marker={"size": 11, "color": "#08519c", "line": {"width": 1, "color": "white"}},
         text=frame["date_as_reported"] + ": " + frame["event"],
         hovertemplate="%{text}<extra></extra>", name="events",
     ))
     fig.update_layout(title="Timeline, 1945–2016 (hover for each event and its date)",
                       xaxis_title="year", yaxis={"categoryorder": "array",
-                                                 "categoryarray": list(lesson_names.values())[::-1]},
+                                                 "categoryarray": rows[::-1]},
                       height=380, showlegend=False)
     return source_note(fig, "Data: timeline table; each event names its source.")
 

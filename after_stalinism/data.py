@@ -6,18 +6,20 @@ each column from that descriptor. A missing file, a missing column or a value th
 field raises ``DataError`` naming the file, the row and the field, so a lesson never draws a chart
 from silently damaged data. (The tests also validate the whole package with the ``frictionless``
 library itself.)
+
+The tables are read from ``_modes.data_dir()``: the course's ``data/`` folder (in the checkout, or the
+copy an installed wheel carries), or the folder named by ``AFTER_STALINISM_DATA``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-DATA_DIR = Path(os.environ.get("AFTER_STALINISM_DATA", Path(__file__).resolve().parent.parent / "data"))
+from ._modes import data_dir as _default_data_dir
 
 _PANDAS_TYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string"}
 _TRUE, _FALSE = {"true", "True", "TRUE", "1"}, {"false", "False", "FALSE", "0"}
@@ -25,6 +27,13 @@ _TRUE, _FALSE = {"true", "True", "TRUE", "1"}, {"false", "False", "FALSE", "0"}
 
 class DataError(ValueError):
     """A course data file is missing or does not match its description in datapackage.json."""
+
+
+def __getattr__(name: str):
+    # ``data.DATA_DIR`` is looked up when asked for, so AFTER_STALINISM_DATA set after import counts.
+    if name == "DATA_DIR":
+        return _default_data_dir()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @lru_cache(maxsize=None)
@@ -40,7 +49,7 @@ def _descriptor(data_dir: Path) -> dict:
 
 def resource(name: str, data_dir: Path | None = None) -> dict:
     """The descriptor of one table: title, sources, certainty and field schema."""
-    data_dir = Path(data_dir or DATA_DIR)
+    data_dir = Path(data_dir or _default_data_dir())
     resources = {r["name"]: r for r in _descriptor(data_dir)["resources"]}
     if name not in resources:
         raise DataError(f"no table named {name!r} in {data_dir / 'datapackage.json'}; "
@@ -49,7 +58,8 @@ def resource(name: str, data_dir: Path | None = None) -> dict:
 
 
 def table_names(data_dir: Path | None = None) -> list[str]:
-    return [r["name"] for r in _descriptor(Path(data_dir or DATA_DIR))["resources"]]
+    """The names of every table the descriptor lists, in its order."""
+    return [r["name"] for r in _descriptor(Path(data_dir or _default_data_dir()))["resources"]]
 
 
 def _convert(value: str, field: dict):
@@ -73,7 +83,7 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     Empty cells become missing values (``pd.NA``). The DataFrame's ``attrs`` carry the table's
     title, sources and certainty note, so a chart can cite what it shows.
     """
-    data_dir = Path(data_dir or DATA_DIR)
+    data_dir = Path(data_dir or _default_data_dir())
     res = resource(name, data_dir)
     path = data_dir / res["path"]
     try:

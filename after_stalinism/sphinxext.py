@@ -4,13 +4,14 @@ Listed in ``_config.yml`` under ``sphinx.extra_extensions``. It
 
 * marks the build as static before any notebook is executed, so that the kernels myst-nb starts
   (which inherit this process's environment) render figures as HTML and explorers as their static
-  twins (see ``figures.static_mode``);
+  twins (``AFTER_STALINISM_STATIC_HTML``, see ``_modes``);
 * serves the course's static files (one local plotly.js bundle, the explorer script, course CSS);
 * loads plotly.js and the explorer script only on pages that contain a figure, keeping the other
   pages light;
 * empties myst-nb's execution cache when the course package or the data change. The cache is
   keyed on each notebook's own code, but every lesson's output also depends on this package and
-  on ``data/``; without this, a rebuild after editing a model would show the old figures.
+  on the data folder the kernels read (``_modes.data_dir()``, so an ``AFTER_STALINISM_DATA``
+  override is covered); without this, a rebuild after editing a model would show the old figures.
 """
 
 from __future__ import annotations
@@ -21,12 +22,11 @@ import shutil
 from pathlib import Path
 
 from . import __version__
-from .figures import STATIC_ENV
+from ._modes import PACKAGE_DIR, STATIC_ENV, data_dir
 
 STATIC_DIR = Path(__file__).parent / "static"
 PLOTLY_BUNDLE = "plotly-cartesian.min.js"
 FIGURE_MARKERS = ('class="plotly-graph-div"', 'class="explorer"')
-PACKAGE_DIR = Path(__file__).parent
 DIGEST_FILE = "after_stalinism.digest"
 
 
@@ -57,9 +57,9 @@ def _configure(app, config) -> None:
     if getattr(config, "nb_execution_mode", "") == "cache":
         # myst-nb's own default when no cache path is configured
         cache = getattr(config, "nb_execution_cache_path", "") or Path(app.outdir).parent / ".jupyter_cache"
-        data_dir = Path(app.srcdir) / "data"
+        data = data_dir()  # the folder the kernels will read, which the build inherits
         app.course_inputs_changed = invalidate_stale_cache(
-            Path(cache), [PACKAGE_DIR, *([data_dir] if data_dir.is_dir() else [])])
+            Path(cache), [PACKAGE_DIR, *([data] if data.is_dir() else [])])
     config.html_static_path = [*config.html_static_path, str(STATIC_DIR)]
     # jupyter-book leaves the theme's default colour mode empty, which the theme's script reports
     # as a console error on every page; the figures are styled for a light page.

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from after_stalinism._modes import STATIC_ENV
+
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_HTML = ROOT / "_build" / "html"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -24,7 +26,7 @@ def jupyter_book(*args: str, cwd: Path = ROOT, timeout: int = 900,
                  extra_env: dict | None = None) -> subprocess.CompletedProcess:
     """Run the real jupyter-book CLI from this environment."""
     exe = Path(sys.executable).parent / "jupyter-book"
-    env = {k: v for k, v in os.environ.items() if k != "AFTER_STALINISM_STATIC_HTML"}
+    env = {k: v for k, v in os.environ.items() if k != STATIC_ENV}
     env.update(extra_env or {})
     return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=env)

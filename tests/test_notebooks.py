@@ -9,9 +9,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from after_stalinism.lessons import LESSONS
 from conftest import ROOT, toc_pages
 
 NOTEBOOKS = [p for p in toc_pages() if (ROOT / f"{p}.ipynb").exists()]
+LESSONS_WITH_A_MODEL = {f"notebooks/{lesson.stem}" for lesson in LESSONS if lesson.model}
 
 
 @functools.lru_cache(maxsize=None)  # each notebook runs once per session, whichever test asks first
@@ -34,7 +36,7 @@ def test_notebook_runs_in_a_kernel_with_every_model_live(path):
                and "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
     assert len(widgets) == len(explorer_cells)
     assert all("text/html" not in bundle for bundle in widgets)
-    if path.startswith("notebooks/0") and not path.endswith("05_synthesis"):
+    if path in LESSONS_WITH_A_MODEL:
         assert explorer_cells, f"lesson {path} has no interactive model"
 
 

@@ -1,6 +1,6 @@
 """Graders for the course's exercises.
 
-Learners:     check = Checker("01_data_warmup"); check("q1"); check.all()
+Learners:     check = Checker("00_data_warmup"); check("q1"); check.all()
 Instructors:  python -m after_stalinism.grading release exercises/source/SET.ipynb --out exercises
               python -m after_stalinism.grading grade exercises/source/SET.ipynb SUBMISSIONS --out OUTPUT
 

@@ -10,15 +10,13 @@ questions declared in its ``# TESTS`` cells are used (hidden checks included).
 from __future__ import annotations
 
 import html
-import os
 from pathlib import Path
 
+from .._modes import exercises_dir, grading_mode
 from .checks import Question, QuestionResult, grade_question
 from .notebook import public_questions
-from .sandbox import GRADING_ENV
 from .values import export, load_export
 
-EXERCISES_DIR = Path(__file__).resolve().parents[2] / "exercises"
 _declared: dict[str, Question] = {}
 
 
@@ -66,11 +64,15 @@ class Report:
 
 
 class Checker:
-    """``check = Checker("01_data_warmup")`` then ``check("q1")`` or ``check.all()``."""
+    """``check = Checker("00_data_warmup")`` then ``check("q1")`` or ``check.all()``.
+
+    The public checks come from ``NAME.checks.json`` in ``folder``, else in the working folder, else
+    in the course's ``exercises/`` (``_modes.exercises_dir()``, also inside an installed wheel).
+    """
 
     def __init__(self, exercise_set: str, folder: str | Path | None = None):
         self.exercise_set = exercise_set
-        candidates = [Path(folder)] if folder else [Path.cwd(), EXERCISES_DIR]
+        candidates = [Path(folder)] if folder else [Path.cwd(), exercises_dir()]
         self.checks_path = next((p / f"{exercise_set}.checks.json" for p in candidates
                                  if (p / f"{exercise_set}.checks.json").exists()), None)
 
@@ -89,7 +91,7 @@ class Checker:
         return load_export(export(namespace, sorted({n for q in questions for n in q.names()})))
 
     def __call__(self, name: str) -> Report | None:
-        if os.environ.get(GRADING_ENV) == "1":
+        if grading_mode():
             return None  # inside the batch grader the checks run elsewhere
         questions = self._questions()
         if name not in questions:
@@ -99,7 +101,7 @@ class Checker:
         return Report([grade_question(q, self._values([q]), include_hidden=q.name in _declared)])
 
     def all(self) -> Report | None:
-        if os.environ.get(GRADING_ENV) == "1":
+        if grading_mode():
             return None
         questions = list(self._questions().values())
         values = self._values(questions)

@@ -1,0 +1,63 @@
+"""The course's lessons, in order: the one list the book, the figures, the data and the tests read.
+
+A lesson is ``notebooks/STEM.ipynb``; its exercise set has the same stem (``exercises/source/STEM.ipynb``,
+released as ``exercises/STEM.ipynb`` + ``exercises/STEM.checks.json``). ``_toc.yml`` lists the lessons
+in this order, ``charts.timeline_figure`` labels its rows from here, and ``timeline.lesson`` in
+``data/datapackage.json`` runs from 1 to the number of lessons (``tests/test_lessons.py`` checks all
+three). Adding a lesson means adding its files and one line here; CONTRIBUTING.md lists the rest.
+
+Usage::
+
+    from after_stalinism.lessons import LESSONS, lesson
+    [each.stem for each in LESSONS]  # ['01_stalinism', ..., '05_synthesis']
+    lesson(2).label                # '2 Second economy' (the timeline's row)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+WARM_UP = "00_data_warmup"  # an exercise set on the course data, tied to no lesson
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson: its file stem, title, short name and the model it explores (``None``: no model of its own)."""
+
+    number: int
+    stem: str
+    title: str
+    short: str
+    model: str | None
+
+    @property
+    def exercise_set(self) -> str:
+        """The stem of the lesson's exercise set: the lesson's own stem."""
+        return self.stem
+
+    @property
+    def label(self) -> str:
+        """The lesson as a figure labels it, e.g. ``'1 Stalinism'``."""
+        return f"{self.number} {self.short}"
+
+
+LESSONS: tuple[Lesson, ...] = (
+    Lesson(1, "01_stalinism", "What was Stalinism?", "Stalinism", "Bialer scorecard"),
+    Lesson(2, "02_second_economy", "The second economy", "Second economy", "dependence"),
+    Lesson(3, "03_information_control", "Information control", "Information", "diffusion"),
+    Lesson(4, "04_elite_incentives", "Elite incentives", "Elite", "the cadre's choice"),
+    Lesson(5, "05_synthesis", "Synthesis", "Synthesis", None),
+)
+
+
+def lesson(number: int) -> Lesson:
+    """The lesson with this number; a clear error for any other."""
+    for found in LESSONS:
+        if found.number == number:
+            return found
+    raise ValueError(f"there is no lesson {number}; lessons are numbered 1-{len(LESSONS)}")
+
+
+def exercise_sets() -> list[str]:
+    """Every exercise set's stem, in the book's order: the warm-up, then one per lesson."""
+    return [WARM_UP, *(each.exercise_set for each in LESSONS)]
