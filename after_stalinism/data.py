@@ -14,7 +14,7 @@ copy an installed wheel carries), or the folder named by ``AFTER_STALINISM_DATA`
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
@@ -36,7 +36,7 @@ def __getattr__(name: str):
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _descriptor(data_dir: Path) -> dict:
     path = data_dir / "datapackage.json"
     try:

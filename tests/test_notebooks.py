@@ -16,7 +16,7 @@ NOTEBOOKS = [p for p in toc_pages() if (ROOT / f"{p}.ipynb").exists()]
 LESSONS_WITH_A_MODEL = {f"notebooks/{lesson.stem}" for lesson in LESSONS if lesson.model}
 
 
-@functools.lru_cache(maxsize=None)  # each notebook runs once per session, whichever test asks first
+@functools.cache  # each notebook runs once per session, whichever test asks first
 def execute(path):
     nb = nbformat.read(ROOT / f"{path}.ipynb", as_version=4)
     NotebookClient(nb, timeout=120, kernel_name="python3",

@@ -7,7 +7,8 @@ from after_stalinism.sphinxext import DIGEST_FILE, inputs_digest, invalidate_sta
 
 def test_cache_survives_no_change_and_is_emptied_when_an_input_changes(tmp_path):
     package, data, cache = tmp_path / "pkg", tmp_path / "data", tmp_path / "cache"
-    package.mkdir(); data.mkdir()
+    package.mkdir()
+    data.mkdir()
     (package / "models.py").write_text("RATE = 0.5\n")
     (data / "t.csv").write_text("a\n1\n")
 
