@@ -3,9 +3,10 @@
 A lesson describes a model once, as a drawing function and a grid of parameter values::
 
     Explorer(
-        draw=lambda share, cost: dependence_figure(share, cost),   # returns a plotly Figure
-        controls={"share": Slider("State distribution covers", [0, .25, .5, .75, 1], fmt="{:.0%}"),
-                  "cost": Choice("Cost of repression", {"low": 0.1, "high": 0.5})},
+        draw=dependence_figure,   # dependence_figure(distribution, market, repression_cost) -> Figure
+        controls={"distribution": Slider("State distribution", [1, .75, .5, .25, 0], fmt="{:.0%}"),
+                  "market": Slider("Market supplies", [0, .5, 1], fmt="{:.0%}"),
+                  "repression_cost": Choice("Cost of repression", {"low": 0.25, "high": 0.75})},
         title="The dependence model",
     )
 
@@ -13,7 +14,7 @@ and shows it as the last expression of a cell. What the reader gets depends on w
 
 * in a kernel (JupyterLab, tests) it is an ipywidgets panel: sliders and drop-downs that redraw the
   figure by calling ``draw`` again;
-* in the book build (``figures.static_mode()``) it is HTML: the same controls as native, labelled
+* in the book build (``_modes.static_mode()``) it is HTML: the same controls as native, labelled
   form elements, and every run of ``draw`` over the grid precomputed and stored in the page, so the
   reader's browser switches between runs with plotly.js and no kernel. No widget state is created,
   so the page carries no widget manager and nothing frozen.
@@ -39,7 +40,14 @@ MAX_RUNS = 400  # precomputed runs per explorer; beyond this the page gets heavy
 
 @dataclass(frozen=True)
 class Slider:
-    """A numeric parameter, stepped through ``values`` (the same steps live and in the book)."""
+    """A numeric parameter, stepped through ``values`` (the same steps live and in the book).
+
+    Usage::
+
+        Slider("Market supplies", [0, 0.25, 0.5, 0.75, 1], default=0.25, fmt="{:.0%}")
+
+    ``fmt`` formats each value for its label; ``default`` is one of ``values`` (else the first).
+    """
 
     label: str
     values: Sequence[float]
@@ -52,7 +60,14 @@ class Slider:
 
 @dataclass(frozen=True)
 class Choice:
-    """A categorical parameter: ``options`` maps what the reader sees to the value ``draw`` gets."""
+    """A categorical parameter: ``options_map`` maps what the reader sees to the value ``draw`` gets.
+
+    Usage::
+
+        Choice("Cost of repression", {"low (25%)": 0.25, "high (75%)": 0.75}, default="high (75%)")
+
+    ``default`` names an option by its label or its value; without it the first option is shown.
+    """
 
     label: str
     options_map: Mapping[str, Any]
@@ -88,6 +103,30 @@ def _default_index(control: Control) -> int:
 
 @dataclass
 class Explorer(TwinDisplay):
+    """A model's figure with controls: live ipywidgets in a kernel, precomputed runs in the HTML book.
+
+    Usage::
+
+        import plotly.graph_objects as go
+        from after_stalinism import Choice, Explorer, Slider
+
+        def draw(slope, style):
+            return go.Figure(go.Scatter(x=[0, 1, 2], y=[0, slope, 2 * slope], mode=style))
+
+        Explorer(draw=draw, title="A line and its slope", note="A toy model.",
+                 controls={"slope": Slider("Slope", [1, 2, 3], default=2),
+                           "style": Choice("Style", {"line": "lines", "dots": "markers"})})
+
+    Show it as the last expression of a cell. ``draw(**params)`` gets one keyword per control and
+    returns a plotly ``Figure`` whose traces the book's plotly.js bundle can draw
+    (``figures.BOOK_TRACE_TYPES``). In the book every combination of control values is drawn once at
+    build time, so the grid is limited to ``MAX_RUNS`` runs; a bad default, an empty control or too
+    large a grid raises ``ValueError`` when the Explorer is made.
+
+    ``figure(**params)`` draws one run (missing parameters take their defaults), ``widget()`` is the
+    live panel, ``static_html()`` the book's fragment and ``runs()`` every precomputed run as JSON.
+    """
+
     draw: Callable[..., go.Figure]
     controls: Mapping[str, Control]
     title: str
@@ -182,7 +221,7 @@ class Explorer(TwinDisplay):
     def static_html(self) -> str:
         uid = self._uid()
         controls_html = []
-        for i, (name, control) in enumerate(self.controls.items()):
+        for i, control in enumerate(self.controls.values()):
             options = control.options()
             start = _default_index(control)
             cid = f"{uid}-c{i}"
