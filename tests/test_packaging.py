@@ -64,7 +64,7 @@ def test_wheel_declares_runtime_dependencies_and_keeps_tools_in_extras(wheel: Pa
         meta = Parser().parsestr(zf.read("after_stalinism-0.1.0.dist-info/METADATA").decode())
     requires = meta.get_all("Requires-Dist")
     runtime = {r.split(">")[0].split("=")[0].split("<")[0].strip().lower() for r in requires if "extra ==" not in r}
-    assert {"pandas", "plotly", "ipywidgets", "nbformat", "rich", "jupyterquiz"} <= runtime
+    assert {"pandas", "jinja2", "plotly", "ipywidgets", "nbformat", "rich", "jupyterquiz"} <= runtime
     assert not runtime & {"jupyter-book", "pytest", "playwright", "frictionless", "ruff"}
     assert {"book", "test", "lab"} <= set(meta.get_all("Provides-Extra"))
 
