@@ -52,6 +52,8 @@ RATING_MAX = 4  # 0 = absent, 1 = weak, 2 = partial, 3 = strong, 4 = extreme
 
 @dataclass(frozen=True)
 class Rating:
+    """One feature's score on the 0-4 scale, with its basis in the sources."""
+
     score: int
     basis: str  # why, with the source; "course judgement" where the sources are silent
 

@@ -2,7 +2,7 @@
 
 The quiz engine is jupyterquiz (its JavaScript runs in the reader's browser). This module packs a
 quiz into one self-contained HTML fragment instead of jupyterquiz's two separate outputs, so the
-book page gets it as ordinary HTML, and fixes two details on the way:
+book page gets it as ordinary HTML, and fixes four details on the way:
 
 * the element id is derived from the questions, so rebuilding the book gives the same page;
 * the numeric answer box gets a real ``<label for=...>`` (screen readers announce it) and says
@@ -83,6 +83,8 @@ def numeric(question: str, answer: float, tol: float, right_feedback: str = "Cor
 
 @dataclass(frozen=True)
 class SelfCheck:
+    """A quiz shown as one HTML fragment, in JupyterLab and in the book alike; made by ``self_check()``."""
+
     name: str
     questions: list
 
@@ -101,7 +103,8 @@ class SelfCheck:
             script = script.replace(before, after)
         script = script.replace("</", "<\\/")  # keep the script from closing its own tag
         # Answers are shuffled in the reader's browser, so the right one is not always first.
-        div = render_div(div_id, False, True, False, 1_000_000, 700, 10, "left")
+        div = render_div(div_id, shuffle_questions=False, shuffle_answers=True, preserve_responses=False,
+                         num=1_000_000, max_width=700, border_radius=10, question_alignment="left")
         return (f'<section class="self-check" aria-label="Self-check: {self.name}">'
                 f"{div}</div>{build_styles(div_id, COLOURS)}<script>{script}</script></section>")
 

@@ -30,6 +30,8 @@ GRADER_VERSION = "1"
 
 @dataclass
 class Submission:
+    """One student's notebook as found in the submissions folder, read or with the reason it cannot be."""
+
     student: str
     path: Path | None
     problem: str = ""          # why it could not be run, if it could not
@@ -39,6 +41,8 @@ class Submission:
 
 @dataclass
 class StudentResult:
+    """One student's grading: a status, a result per question and any errors, as the gradebook shows them."""
+
     student: str
     status: str                # ok | timeout | crashed | unreadable | no notebook | empty
     questions: list[QuestionResult]

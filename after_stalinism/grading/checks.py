@@ -34,6 +34,8 @@ KINDS = ("number", "integer", "string", "list", "set", "dataframe", "figure", "b
 
 @dataclass
 class Question:
+    """A question of an exercise set: its points and its public and hidden checks (or a rubric if manual)."""
+
     name: str
     points: float
     prompt: str = ""
@@ -278,6 +280,8 @@ _EVALUATORS = {"kind": _eval_kind, "value": _eval_value, "choice": _eval_choice,
 
 @dataclass
 class QuestionResult:
+    """A question's score with one (passed, message) line per check that ran."""
+
     name: str
     score: float
     max_score: float

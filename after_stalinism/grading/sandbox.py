@@ -45,6 +45,8 @@ class _CapData(ctypes.Structure):
 
 @dataclass
 class RunResult:
+    """What a submission's run sends back: a status, its values as plain JSON, errors and timing."""
+
     status: str                      # ok | timeout | crashed
     values_json: str = "{}"
     errors: list[str] = field(default_factory=list)
