@@ -81,7 +81,8 @@ def test_missing_file_names_the_file(data_copy):
 
 def test_bad_value_names_file_row_and_field(data_copy):
     edit_line(data_copy / "official_markets.csv", 3, ",396,", ",about 396,")
-    with pytest.raises(DataError, match=r"official_markets\.csv: row 4, field 'count': 'about 396' is not a valid integer"):
+    message = r"official_markets\.csv: row 4, field 'count': 'about 396' is not a valid integer"
+    with pytest.raises(DataError, match=message):
         course.load("official_markets", data_copy)
 
 
