@@ -46,7 +46,7 @@ AUTHORS = [  # (pattern naming an author in running text, keys it may refer to)
     (re.compile(r"\bLankov(?:'s)?\s*\(?(?:2006)\b"), {"lankov2006"}),
     (re.compile(r"\bLankov\b"), {"lankov2004", "lankov2006"}),
     (re.compile(r"\bJeong\b"), {"jeong_second_economy"}),
-    (re.compile(r"\bOne ?Free ?Korea\b|\bOFK\b"), {"onefreekorea2015"}),
+    (re.compile(r"\bOne ?Free ?Korea\b|\bOFK\b|\bStanton\b"), {"onefreekorea2015"}),
 ]
 CITE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]*)`")
 QUOTE_CHARS = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
