@@ -120,7 +120,7 @@ def famine_estimates_figure() -> go.Figure:
     """Each famine death estimate as a range, grouped by the wave it belongs to."""
     frame = load("famine_estimates").iloc[::-1]
     colours = {"official": "#525252", "contemporaneous": "#8c2d04", "pre-census demographic": "#08519c",
-               "census-based": "#41ab5d"}
+               "census-based": "#41ab5d", "later summary": "#6a51a3"}
     fig = go.Figure()
     for wave, colour in colours.items():
         part = frame[frame["wave"] == wave]
@@ -134,7 +134,7 @@ def famine_estimates_figure() -> go.Figure:
                       yaxis={"automargin": True}, height=480, barmode="overlay",
                       legend={"orientation": "h", "y": 1.1, "x": 0})
     return source_note(fig, "Data: famine_estimates table (Haggard & Noland 2007, pp. 73-74; Goodkind & West 2001; "
-                             "Noland, PIIE blog 2015). Census-based rows seen only in Noland's summary.")
+                             "Noland, PIIE blog 2013 and 2015). Census-based rows seen only in Noland's summary.")
 
 
 def income_shares_figure() -> go.Figure:
