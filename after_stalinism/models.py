@@ -3,7 +3,9 @@
 Each model is a transparent toy that makes one argument from the sources explicit, so that a
 learner can see which assumption drives which conclusion. None of them is estimated from data:
 their numbers are illustrative settings chosen by the course, and every figure drawn from them
-says so. Parameters are checked, and a bad one is refused with a message naming it.
+says so. Parameters are checked, and a bad one is refused with a message naming it. The one thing
+read from disk is the scorecard's preset ratings, which are interpretation with sources and so
+live beside the other tables in data/scorecard_presets.csv.
 
     scorecard    Bialer's seven features of "mature Stalinism" as a 0-4 rating profile   (lesson 1)
     dependence   Jeong's three dependencies on the centre, as the state's supply shrinks  (lesson 2)
