@@ -155,17 +155,22 @@ def income_shares_figure() -> go.Figure:
 
 
 def mobile_subscribers_figure() -> go.Figure:
+    """Subscribers of North Korea's two mobile networks, one series each: nothing was counted during the 2004-08 ban."""
     frame = load("mobile_subscribers")
-    fig = go.Figure(go.Scatter(
-        x=frame["date_as_reported"], y=frame["subscribers"], mode="lines+markers", marker={"size": 9},
-        line={"color": "#08519c"}, text=frame["network"] + ", " + frame["source"],
-        hovertemplate="%{x}: %{y:,}<br>%{text}<extra></extra>",
-    ))
-    fig.update_layout(title="Mobile phone subscribers in North Korea, 2003-2013",
+    fig = go.Figure()
+    for network, colour, symbol in (("Sunnet", "#969696", "square"), ("Koryolink", "#08519c", "circle")):
+        rows = frame[frame["network"] == network]
+        fig.add_trace(go.Scatter(
+            x=rows["date_as_reported"], y=rows["subscribers"], mode="lines+markers", name=network,
+            marker={"size": 9, "color": colour, "symbol": symbol}, line={"color": colour},
+            text=rows["network"] + ", " + rows["source"], hovertemplate="%{x}: %{y:,}<br>%{text}<extra></extra>",
+        ))
+    fig.update_layout(title="Mobile phone subscribers in North Korea, 2003-2013: two separate networks",
                       xaxis={"title": "date of the count (uneven intervals)", "type": "category"},
-                      yaxis={"title": "subscribers", "tickformat": ","}, height=420, showlegend=False)
-    return source_note(fig, "Data: mobile_subscribers table (38 North; Orascom via the press). The 2004 ban "
-                             "after the Ryongchon explosion ended the first network, Sunnet.")
+                      yaxis={"title": "subscribers", "tickformat": ","}, height=420, showlegend=True,
+                      legend={"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top"})
+    return source_note(fig, "Data: mobile_subscribers table (38 North; Orascom via the press). Sunnet was banned in 2004 "
+                             "after the Ryongchon explosion; Koryolink opened in December 2008. No counts exist for the ban.")
 
 
 def purge_claims_figure() -> go.Figure:

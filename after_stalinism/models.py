@@ -3,7 +3,9 @@
 Each model is a transparent toy that makes one argument from the sources explicit, so that a
 learner can see which assumption drives which conclusion. None of them is estimated from data:
 their numbers are illustrative settings chosen by the course, and every figure drawn from them
-says so. Parameters are checked, and a bad one is refused with a message naming it.
+says so. Parameters are checked, and a bad one is refused with a message naming it. The one thing
+read from disk is the scorecard's preset ratings, which are interpretation with sources and so
+live beside the other tables in data/scorecard_presets.csv.
 
     scorecard    Bialer's seven features of "mature Stalinism" as a 0-4 rating profile   (lesson 1)
     dependence   Jeong's three dependencies on the centre, as the state's supply shrinks  (lesson 2)
@@ -14,10 +16,12 @@ says so. Parameters are checked, and a bad one is refused with a message naming 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import pandas as pd
+
+from .data import load
 
 
 class ModelError(ValueError):
@@ -52,60 +56,41 @@ RATING_MAX = 4  # 0 = absent, 1 = weak, 2 = partial, 3 = strong, 4 = extreme
 
 @dataclass(frozen=True)
 class Rating:
-    """One feature's score on the 0-4 scale, with its basis in the sources."""
+    """One preset rating: the score and why, with the works it rests on and how certain it is."""
 
     score: int
-    basis: str  # why, with the source; "course judgement" where the sources are silent
+    basis: str  # why, quoting the passage it rests on; says "disputed" where a reading competes
+    source: str = ""  # citation keys in book/references.bib, separated by "; "
+    certainty: str = ""  # rated from the source's words, course judgement, or disputed
 
 
-# The presets are the course's interpretation of the sources, one rating per feature with its basis.
-PRESETS: dict[str, dict[str, Rating]] = {
-    "USSR, late Stalin (1930s-1953)": {
-        "mass terror": Rating(4, "Hobsbawm (1996, p. 392, quoted by Lankov 2006): before the Gulag emptied, the USSR imprisoned and killed its citizens 'on a uniquely massive scale'."),
-        "party extinct as a movement": Rating(4, "Bialer's model is drawn from Stalin's USSR; course judgement."),
-        "shapeless macro-politics": Rating(4, "Bialer's model is drawn from Stalin's USSR; course judgement."),
-        "extreme mobilisation for growth and power": Rating(3, "Lankov (2006): the excesses of Russian plants in the 1930s 'pale in comparison' with North Korea's."),
-        "stratified values, uniform culture, extreme nationalism": Rating(3, "Lankov (2006): Stalin's late-1940s nationalism was 'outdone' by North Korea's."),
-        "revolutionary impulse ended; status quo": Rating(3, "Bialer's model is drawn from Stalin's USSR; course judgement."),
-        "personal dictatorship": Rating(4, "Stalin's rule is the type case; course judgement."),
-    },
-    "USSR, Khrushchev-Brezhnev (1960s-70s)": {
-        "mass terror": Rating(1, "Hobsbawm (1996, p. 392): the USSR 'ceased to be a society which imprisoned and killed its citizens on a uniquely massive scale'."),
-        "party extinct as a movement": Rating(3, "Course judgement: the party stayed a bureaucracy, not a movement."),
-        "shapeless macro-politics": Rating(2, "Lankov (2006): many institutions of earlier eras 'disappeared or changed beyond recognition'; course judgement."),
-        "extreme mobilisation for growth and power": Rating(2, "Course judgement: the planned economy remained, without the campaigns of the 1930s."),
-        "stratified values, uniform culture, extreme nationalism": Rating(2, "Lankov (2006): 'the social climate in the country changed dramatically'; course judgement."),
-        "revolutionary impulse ended; status quo": Rating(4, "Course judgement: the conservative status quo is the mark of these decades."),
-        "personal dictatorship": Rating(1, "Lankov (2006): still 'an authoritarian society', but de-Stalinised; course judgement."),
-    },
-    "DPRK, Kim Il Sung (1961-86)": {
-        "mass terror": Rating(3, "Lankov (2006): the regime kept the Stalinist system 'more or less intact'; the scale of terror is not measured in the course's sources."),
-        "party extinct as a movement": Rating(4, "Lankov (2006): an 'excellent specimen' of all seven features; course judgement."),
-        "shapeless macro-politics": Rating(3, "Lankov (2006): an 'excellent specimen'; course judgement."),
-        "extreme mobilisation for growth and power": Rating(4, "Lankov (2006): '100-day battles' and '200-day battles' kept workers from going home at night."),
-        "stratified values, uniform culture, extreme nationalism": Rating(4, "Lankov (2006): North Korean eulogies to Korea's greatness outdid Stalin's nationalism."),
-        "revolutionary impulse ended; status quo": Rating(4, "Lankov (2006): Kim Il Sung's regime 'stubbornly kept most features' borrowed from the late-1940s USSR."),
-        "personal dictatorship": Rating(4, "Lankov (2006): Kim's North Korea was an excellent specimen; many traits 'even more pronounced' than in Stalin's Russia."),
-    },
-    "DPRK, Kim Jong Il (mid-2000s)": {
-        "mass terror": Rating(2, "Lankov (2006): 'considerable relaxation of police control', though still 'a brutal tyranny'."),
-        "party extinct as a movement": Rating(4, "Course judgement: no sign in the sources of the party reviving as a movement."),
-        "shapeless macro-politics": Rating(2, "Jeong: a de facto decentralised 'Post-Executive' system; course judgement."),
-        "extreme mobilisation for growth and power": Rating(1, "Jeong: the planning system collapsed; the centre 'all but abandoned' control of the economy."),
-        "stratified values, uniform culture, extreme nationalism": Rating(3, "Lankov (2004): 'heavy use of nationalist, even racist, rhetoric'; the information blockade broken (Lankov 2006)."),
-        "revolutionary impulse ended; status quo": Rating(4, "Lankov (2004): the elite resists any reform agenda."),
-        "personal dictatorship": Rating(4, "Jeong: Kim Jong Il's 'Executive' system continues in outward appearance."),
-    },
-    "DPRK, Kim Jong-un (2010s)": {
-        "mass terror": Rating(2, "NIS/INSS claims (around 100 officials executed by 2015; about 340 executed or purged by 2016) describe terror against the elite, not whole categories of people; claims, not confirmed."),
-        "party extinct as a movement": Rating(4, "Course judgement: no sign in the sources of the party reviving as a movement."),
-        "shapeless macro-politics": Rating(2, "Course judgement: the decentralisation Jeong describes is not reported reversed in the course's sources."),
-        "extreme mobilisation for growth and power": Rating(1, "Course judgement: the official-market counts (about 400 or more from 2015) show trade, not the plan, feeding people."),
-        "stratified values, uniform culture, extreme nationalism": Rating(3, "Course judgement: surveys show foreign media widely watched despite new laws (lesson 3)."),
-        "revolutionary impulse ended; status quo": Rating(4, "Course judgement: no official reform in the sources; the elite's incentives (lesson 4) are unchanged."),
-        "personal dictatorship": Rating(4, "KCNA announced Jang Song-thaek's execution (Dec 2013); the NIS claimed Hyon Yong-chol's (2015)."),
-    },
-}
+def presets_from_table(table: pd.DataFrame) -> dict[str, dict[str, Rating]]:
+    """The scorecard presets from a table with columns regime, feature, score, basis, source, certainty.
+
+    Every regime must rate each of Bialer's seven features exactly once; anything else is refused
+    with a message naming the regime and the feature.
+    """
+    presets: dict[str, dict[str, Rating]] = {}
+    for row in table.itertuples(index=False):
+        if row.feature not in FEATURES:
+            raise ModelError(f"scorecard presets: {row.regime!r} rates {row.feature!r}, which is not one of "
+                             f"Bialer's features: {', '.join(FEATURES)}")
+        ratings = presets.setdefault(row.regime, {})
+        if row.feature in ratings:
+            raise ModelError(f"scorecard presets: {row.regime!r} rates {row.feature!r} twice")
+        ratings[row.feature] = Rating(int(row.score), row.basis, row.source, row.certainty)
+    for regime, ratings in presets.items():
+        missing = [f for f in FEATURES if f not in ratings]
+        if missing:
+            raise ModelError(f"scorecard presets: {regime!r} does not rate {', '.join(missing)}")
+        presets[regime] = {f: ratings[f] for f in FEATURES}
+    return presets
+
+
+# The presets are the course's interpretation of the sources, one rating per feature with its
+# basis. They live in data/scorecard_presets.csv (described in data/datapackage.json), so that
+# each rating's basis, sources and certainty sit beside the other data and are checked with it.
+PRESETS: dict[str, dict[str, Rating]] = presets_from_table(load("scorecard_presets"))
 
 
 def check_profile(profile: Mapping[str, float]) -> dict[str, float]:
@@ -130,6 +115,7 @@ def check_profile(profile: Mapping[str, float]) -> dict[str, float]:
 
 
 def preset_profile(name: str) -> dict[str, float]:
+    """The ratings of preset ``name`` as a profile (feature -> score)."""
     if name not in PRESETS:
         raise ModelError(f"no preset called {name!r}; the presets are: {', '.join(PRESETS)}")
     return check_profile(PRESETS[name])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+import pandas as pd
 import pytest
 
+import after_stalinism as course
 from after_stalinism import models
 from after_stalinism.models import ModelError
 
@@ -14,12 +16,40 @@ GRID = [0.0, 0.25, 0.5, 0.75, 1.0]
 
 # ---- scorecard ---------------------------------------------------------------------------------
 
-def test_every_preset_rates_all_seven_features_with_a_basis():
+def test_every_preset_rates_all_seven_features_with_a_basis_sources_and_certainty():
+    assert len(models.PRESETS) == 5
     for name, ratings in models.PRESETS.items():
-        assert set(ratings) == set(models.FEATURES), name
+        assert list(ratings) == list(models.FEATURES), name
         for rating in ratings.values():
             assert 0 <= rating.score <= models.RATING_MAX
-            assert len(rating.basis) > 20
+            assert len(rating.basis) > 20 and rating.source and rating.certainty
+
+
+def test_presets_come_from_the_data_table():
+    table = course.load("scorecard_presets")
+    assert len(table) == 7 * len(models.PRESETS)
+    row = table[(table["regime"] == "DPRK, Kim Jong-un (2010s)")
+                & (table["feature"] == "extreme mobilisation for growth and power")].iloc[0]
+    rating = models.PRESETS["DPRK, Kim Jong-un (2010s)"]["extreme mobilisation for growth and power"]
+    assert (rating.score, rating.basis, rating.source) == (row["score"], row["basis"], row["source"])
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda t: t.drop(index=3), r"'USSR under Stalin \(1930s-1953\)' does not rate extreme mobilisation"),
+    (lambda t: pd.concat([t, t.iloc[[0]]]), "rates 'mass terror' twice"),
+    (lambda t: t.assign(feature=t["feature"].replace("mass terror", "secret police")), "'secret police', which is not one"),
+])
+def test_a_damaged_preset_table_is_refused_naming_regime_and_feature(damage, message):
+    with pytest.raises(ModelError, match=message):
+        models.presets_from_table(damage(course.load("scorecard_presets")))
+
+
+def test_disputed_2010s_ratings_say_so_beside_the_rating():
+    # The source review found the 2010s ratings rest on contested evidence: the basis must say so.
+    kju = models.PRESETS["DPRK, Kim Jong-un (2010s)"]
+    assert "disputed" in kju["extreme mobilisation for growth and power"].certainty
+    assert "could rate it 3" in kju["extreme mobilisation for growth and power"].basis
+    assert "June 28th" in kju["revolutionary impulse ended; status quo"].basis
 
 
 def test_index_is_zero_to_one_and_orders_the_presets_as_the_lesson_says():
@@ -28,9 +58,9 @@ def test_index_is_zero_to_one_and_orders_the_presets_as_the_lesson_says():
     assert models.stalinism_index({f: 4 for f in models.FEATURES}) == 1
     # Lankov 2006: Kim Il Sung's DPRK was at least as Stalinist as Stalin's USSR, and both
     # de-Stalinised cases score lower.
-    assert index["DPRK, Kim Il Sung (1961-86)"] >= index["USSR, late Stalin (1930s-1953)"]
+    assert index["DPRK, Kim Il Sung (1961-86)"] >= index["USSR under Stalin (1930s-1953)"]
     assert index["DPRK, Kim Jong Il (mid-2000s)"] < index["DPRK, Kim Il Sung (1961-86)"]
-    assert index["USSR, Khrushchev-Brezhnev (1960s-70s)"] < index["USSR, late Stalin (1930s-1953)"]
+    assert index["USSR, Khrushchev-Brezhnev (1960s-70s)"] < index["USSR under Stalin (1930s-1953)"]
 
 
 def test_compare_puts_the_biggest_move_first():
