@@ -140,8 +140,8 @@ def _table(head: list[str], rows: list[list[Any]], caption: str) -> str:
 
 
 def _figure(fig_id: str, caption: str) -> str:
-    return (f'<figure><div id="{fig_id}" class="report-figure" role="img" aria-label="{html.escape(caption)}"></div>'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    return (f'<figure aria-labelledby="{fig_id}-caption"><div id="{fig_id}" class="report-figure"></div>'
+            f'<figcaption id="{fig_id}-caption">{html.escape(caption)}</figcaption></figure>')
 
 
 def build_report(results: list[StudentResult], questions: list[Question], title: str) -> str:
