@@ -56,7 +56,7 @@ def prepare_grading(args) -> dict | None:
         if args.marks:
             given = import_marks(args.marks, questions, students, args.out)
             print(f"{given} marks from {args.marks} merged into {args.out / 'marks.csv'}")
-    except (MarksError, RosterError) as err:
+    except (MarksError, RosterError, ValueError) as err:  # ValueError: a broken source notebook
         print(err, file=sys.stderr)
         return None
     return {"roster": roster}

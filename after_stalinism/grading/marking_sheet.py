@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING
 import nbformat
 
 from .checks import Question
-from .notebook import is_tests_cell, strip_solutions
 from .marks import MARKS_FILE
+from .notebook import is_tests_cell, strip_solutions
+from .report import describe
 from .values import MISSING
 
 if TYPE_CHECKING:
@@ -72,12 +73,6 @@ def answer_cells(notebook: Path, heading: str, template: set[str]) -> list[tuple
     return cells if found else None
 
 
-def _value_text(value) -> str:
-    from .report import describe
-
-    return describe(value)
-
-
 def write_marking_sheet(source: Path, subs: list[Submission], results: list[StudentResult],
                         questions: list[Question], out: Path) -> Path | None:
     """Write OUT/marking_sheet.html for the set's free-response questions (None if it has none)."""
@@ -105,7 +100,7 @@ def write_marking_sheet(source: Path, subs: list[Submission], results: list[Stud
                 body.append("<p class='none'>Nothing written in this question's section.</p>")
             for kind, text in cells or []:
                 body.append(f"<pre class='{'code' if kind == 'code' else 'text'}'>{html.escape(text)}</pre>")
-            names = ", ".join(f"<code>{html.escape(n)}</code> = {html.escape(_value_text(r.values.get(n, MISSING)))}"
+            names = ", ".join(f"<code>{html.escape(n)}</code> = {html.escape(describe(r.values.get(n, MISSING)))}"
                               for n in q.names())
             if names:
                 body.append(f"<p class='values'>{names}</p>")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -152,8 +152,7 @@ def build_report(results: list[StudentResult], questions: list[Question], title:
     mean = sum(totals) / n if n else 0
     median = (totals[(n - 1) // 2] + totals[n // 2]) / 2 if n else 0
     parts = [f"<h1>Grading report: {html.escape(title)}</h1>",
-             f"<p>{n} submissions; mean total {mean:.2f} and median {median:g} out of {max_total:g}. "
-             "Each figure has its numbers in a table under it.</p>",
+             f"<p>{n} submissions; mean total {mean:.2f} and median {median:g} out of {max_total:g}.</p>",
              "<h2>Scores</h2>", _figure("fig-totals", "Distribution of total scores"),
              _figure("fig-questions", "Students with full, part or no marks on each question")]
     rows = []
