@@ -44,13 +44,13 @@ SETUP_SH = """#!/usr/bin/env bash
 set -euo pipefail
 cd "$(dirname "$0")"
 export DEBIAN_FRONTEND=noninteractive
-if ! command -v python3.11 >/dev/null 2>&1; then
+if ! python3.11 -c "import venv, ensurepip" >/dev/null 2>&1; then
   apt-get update -q
   apt-get install -y -q --no-install-recommends software-properties-common gpg-agent
-  add-apt-repository -y ppa:deadsnakes/ppa
+  add-apt-repository -y ppa:deadsnakes/ppa   # Python 3.11 for Ubuntu's LTS images
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends python3.11 python3.11-venv
 fi
-apt-get update -q
-apt-get install -y -q --no-install-recommends python3.11 python3.11-venv
 python3.11 -m venv /autograder/venv
 /autograder/venv/bin/pip install --no-cache-dir -r requirements.txt
 /autograder/venv/bin/pip install --no-cache-dir --no-deps -e course

@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 
 REPORT_FILE = "report.html"
 PLOTLY_JS = Path(__file__).resolve().parents[1] / "static" / "plotly-cartesian.min.js"
-NOT_RUN = ("no notebook", "unreadable", "empty")   # statuses with no answers to analyse
 COLOURS = {"full marks": "#1a7f37", "part marks": "#bf8700", "no marks": "#cf222e", "awaiting your mark": "#6e7781"}
 
 
@@ -64,7 +63,7 @@ def wrong_answers(question: Question, results: list[StudentResult]) -> list[Wron
     counts: Counter = Counter()
     feedback: dict[tuple, str] = {}
     for r in results:
-        if r.status in NOT_RUN:
+        if not r.values:  # nothing came back (unreadable, timed out, crashed): no answers to count
             continue
         seen = set()
         for check in question.public + question.hidden:
@@ -124,7 +123,7 @@ def _figures(results: list[StudentResult], questions: list[Question]) -> dict[st
         "data": [{"type": "bar", "x": list(statuses), "y": list(statuses.values()), "marker": {"color": "#8250df"}}],
         "layout": {**base, "height": 260, "xaxis": {**axis, "title": {"text": "status"}},
                    "yaxis": {**axis, "title": {"text": "submissions"}}}}
-    seconds = [round(r.seconds, 3) for r in results if r.status not in NOT_RUN]
+    seconds = [round(r.seconds, 3) for r in results if r.seconds > 0]
     if seconds:
         figures["fig-seconds"] = {
             "data": [{"type": "histogram", "x": seconds, "marker": {"color": "#0969da"}, "nbinsx": 30}],
@@ -184,7 +183,7 @@ def build_report(results: list[StudentResult], questions: list[Question], title:
     trouble = [[r.student, r.status, (r.errors or [""])[0]] for r in results if r.status != "ok" or r.errors]
     parts.append(_table(["student", "status", "first problem"], trouble, "Students whose notebook had problems")
                  if trouble else "<p>Every notebook ran without an error.</p>")
-    ran = sorted((r for r in results if r.status not in NOT_RUN), key=lambda r: -r.seconds)
+    ran = sorted((r for r in results if r.seconds > 0), key=lambda r: -r.seconds)
     parts.append("<h2>Time per submission</h2>")
     if ran:
         parts += [_figure("fig-seconds", "Seconds each submission took to run"),
