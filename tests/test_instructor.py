@@ -235,9 +235,10 @@ def test_gradescope_bundle_has_its_scripts_at_the_root(bundle):
                 "course/data/datapackage.json"} <= names
         for script in ("setup.sh", "run_autograder"):
             assert zf.getinfo(script).external_attr >> 16 & stat.S_IXUSR
-        setup = zf.read("setup.sh").decode()
+        setup, run = zf.read("setup.sh").decode(), zf.read("run_autograder").decode()
         pinned = zf.read("requirements.txt").decode()
     assert "python3.11 -m venv /autograder/venv" in setup and "-r requirements.txt" in setup
+    assert 'ROOT="${AFTER_STALINISM_GRADESCOPE_ROOT:-/autograder}"' in run  # Gradescope's paths by default
     assert "pandas==" in pinned and "-e ." not in pinned
     assert subprocess.run(["bash", "-n", "-c", setup]).returncode == 0
 

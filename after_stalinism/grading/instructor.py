@@ -56,7 +56,7 @@ def prepare_grading(args) -> dict | None:
         if args.marks:
             given = import_marks(args.marks, questions, students, args.out)
             print(f"{given} marks from {args.marks} merged into {args.out / 'marks.csv'}")
-    except (MarksError, RosterError, ValueError) as err:  # ValueError: a broken source notebook
+    except (MarksError, RosterError, ValueError, OSError) as err:  # also a missing or broken source
         print(err, file=sys.stderr)
         return None
     return {"roster": roster}
@@ -80,8 +80,8 @@ def _gradescope(args) -> int:
     try:
         bundle = build_bundle(args.source, args.out, timeout=args.timeout, cell_timeout=args.cell_timeout,
                               memory_mb=args.memory_mb)
-    except ValueError as err:
-        print(err, file=sys.stderr)
+    except (ValueError, OSError) as err:  # a missing or broken source notebook
+        print(f"{args.source}: {err}" if isinstance(err, OSError) else err, file=sys.stderr)
         return 2
     questions = load_questions(args.source)
     auto = sum(q.points for q in questions if not q.manual)

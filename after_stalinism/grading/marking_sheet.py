@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import nbformat
 
 from .checks import Question
-from .marks import MARKS_FILE
+from .marks import MARKS_FILE, read_marks
 from .notebook import is_tests_cell, strip_solutions
 from .report import describe
 from .values import MISSING
@@ -81,6 +81,8 @@ def write_marking_sheet(source: Path, subs: list[Submission], results: list[Stud
         return None
     headings, template = question_headings(source), _template_sources(source)
     paths = {s.student: s.path for s in subs}
+    stored = Path(out) / MARKS_FILE  # already checked by apply_marks
+    marks = {(m.student, m.question): m for m in read_marks(stored)} if stored.exists() else {}
     parts = []
     for q in manual:
         parts.append(f'<section aria-labelledby="q-{_id(q.name)}"><h2 id="q-{_id(q.name)}">{html.escape(q.name)}: '
@@ -88,9 +90,9 @@ def write_marking_sheet(source: Path, subs: list[Submission], results: list[Stud
                      f'<div class="rubric"><strong>Rubric.</strong> {html.escape(q.rubric) or "(none given)"}</div>')
         for r in results:
             res = next(x for x in r.questions if x.name == q.name)
-            mark = ("awaiting your mark" if res.manual else
-                    f"marked {res.score:g} of {q.points:g}: {res.messages[-1][1]}")
-            body = []
+            given = marks.get((r.student, q.name))
+            mark = "awaiting your mark" if res.manual else f"marked {res.score:g} of {q.points:g}"
+            body = [f"<p class='comment'>Your comment: {html.escape(given.comment)}</p>"] if given and given.comment else []
             cells = answer_cells(paths[r.student], headings.get(q.name, ""), template) if paths.get(r.student) else None
             if r.status in ("no notebook", "unreadable"):
                 body.append(f"<p class='none'>No answer can be shown: {html.escape(r.status)}.</p>")

@@ -117,7 +117,7 @@ def _figures(results: list[StudentResult], questions: list[Question]) -> dict[st
         "data": [{"type": "bar", "name": name, "x": [q.name for q in questions], "y": counts,
                   "marker": {"color": COLOURS[name]}} for name, counts in bands.items() if any(counts)],
         "layout": {**base, "barmode": "stack", "xaxis": {**axis, "title": {"text": "question"}},
-                   "yaxis": {**axis, "title": {"text": "students"}}, "legend": {"orientation": "h", "y": 1.12}}}
+                   "yaxis": {**axis, "title": {"text": "students"}}, "legend": {"orientation": "h", "y": 1.12, "traceorder": "normal"}}}
     statuses = Counter(r.status for r in results)
     figures["fig-statuses"] = {
         "data": [{"type": "bar", "x": list(statuses), "y": list(statuses.values()), "marker": {"color": "#8250df"}}],
