@@ -4,8 +4,8 @@
 
 * ``canvas.csv``: Canvas's gradebook import format: the columns ``Student``, ``ID``,
   ``SIS User ID``, ``SIS Login ID``, ``Section``, then one column named after the assignment; the
-  second row is ``Points Possible`` (as in a gradebook Canvas exports). Canvas matches a row by
-  ``ID``, ``SIS User ID`` or ``SIS Login ID``; a new column name creates the assignment.
+  second row is ``Points Possible`` (as in a gradebook Canvas exports). Canvas identifies students
+  by ``ID`` (or ``SIS User ID``); a new column name creates the assignment.
 * ``grades.csv``: a generic file for Moodle, Blackboard, Brightspace or a spreadsheet:
   ``student_id``, ``name``, ``email``, ``section``, ``submission``, ``score``,
   ``points_possible``, ``percent``, ``status``; map ``student_id`` (or ``email``) to the
@@ -17,7 +17,8 @@ An optional roster (``grade --roster roster.csv``) names each submission's stude
     alice_w,1042,"Wong, Alice",S1042,awong,Seminar A,awong@example.edu
 
 ``submission`` (the student's folder or notebook name in the submissions folder) and ``id`` are
-required; the rest are optional. Without a roster, each submission name is used as the login ID.
+required; the rest are optional. Without a roster, each submission name stands in as the student's
+name and login ID.
 Submissions not on the roster and roster students with no submission are listed in
 ``roster_check.txt`` and on the console; absent students get an empty score (not a zero) so the
 import never overwrites a grade given some other way.
