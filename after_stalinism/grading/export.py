@@ -79,7 +79,8 @@ def read_roster(path: Path) -> list[dict[str, str]]:
         if not row["submission"] or not row["id"]:
             problems.append(f"{path}, line {line}: both submission and id are needed")
         elif row["submission"] in seen:
-            problems.append(f"{path}, line {line}: submission {row['submission']!r} is already on line {seen[row['submission']]}")
+            problems.append(f"{path}, line {line}: submission {row['submission']!r} "
+                            f"is already on line {seen[row['submission']]}")
         else:
             seen[row["submission"]] = line
             rows.append(row)

@@ -92,7 +92,9 @@ def write_marking_sheet(source: Path, subs: list[Submission], results: list[Stud
             res = next(x for x in r.questions if x.name == q.name)
             given = marks.get((r.student, q.name))
             mark = "awaiting your mark" if res.manual else f"marked {res.score:g} of {q.points:g}"
-            body = [f"<p class='comment'>Your comment: {html.escape(given.comment)}</p>"] if given and given.comment else []
+            body = []
+            if given and given.comment:
+                body.append(f"<p class='comment'>Your comment: {html.escape(given.comment)}</p>")
             cells = answer_cells(paths[r.student], headings.get(q.name, ""), template) if paths.get(r.student) else None
             if r.status in ("no notebook", "unreadable"):
                 body.append(f"<p class='none'>No answer can be shown: {html.escape(r.status)}.</p>")

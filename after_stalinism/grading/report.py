@@ -106,8 +106,8 @@ def _figures(results: list[StudentResult], questions: list[Question]) -> dict[st
                                         "xbins": {"start": -0.25, "end": max_total + 0.25, "size": 0.5},
                                         "marker": {"color": "#0969da"}, "name": "students",
                                         "hovertemplate": "total %{x}: %{y} students<extra></extra>"}],
-                              "layout": {**base, "xaxis": {**axis, "title": {"text": f"total score (out of {max_total:g})"},
-                                                           "range": [-0.5, max_total + 0.5]},
+                              "layout": {**base, "xaxis": {**axis, "range": [-0.5, max_total + 0.5],
+                                                           "title": {"text": f"total score (out of {max_total:g})"}},
                                          "yaxis": {**axis, "title": {"text": "students"}}, "bargap": 0.1}}}
     bands = {name: [0] * len(questions) for name in COLOURS}
     for r in results:
@@ -117,7 +117,8 @@ def _figures(results: list[StudentResult], questions: list[Question]) -> dict[st
         "data": [{"type": "bar", "name": name, "x": [q.name for q in questions], "y": counts,
                   "marker": {"color": COLOURS[name]}} for name, counts in bands.items() if any(counts)],
         "layout": {**base, "barmode": "stack", "xaxis": {**axis, "title": {"text": "question"}},
-                   "yaxis": {**axis, "title": {"text": "students"}}, "legend": {"orientation": "h", "y": 1.12, "traceorder": "normal"}}}
+                   "yaxis": {**axis, "title": {"text": "students"}},
+                   "legend": {"orientation": "h", "y": 1.12, "traceorder": "normal"}}}
     statuses = Counter(r.status for r in results)
     figures["fig-statuses"] = {
         "data": [{"type": "bar", "x": list(statuses), "y": list(statuses.values()), "marker": {"color": "#8250df"}}],
@@ -135,7 +136,8 @@ def _figures(results: list[StudentResult], questions: list[Question]) -> dict[st
 def _table(head: list[str], rows: list[list[Any]], caption: str) -> str:
     cells = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows)
     return (f"<table><caption>{html.escape(caption)}</caption><thead><tr>"
-            + "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head) + f"</tr></thead><tbody>{cells}</tbody></table>")
+            + "".join(f'<th scope="col">{html.escape(h)}</th>' for h in head)
+            + f"</tr></thead><tbody>{cells}</tbody></table>")
 
 
 def _figure(fig_id: str, caption: str) -> str:
@@ -187,7 +189,8 @@ def build_report(results: list[StudentResult], questions: list[Question], title:
     parts.append("<h2>Time per submission</h2>")
     if ran:
         parts += [_figure("fig-seconds", "Seconds each submission took to run"),
-                  _table(["student", "seconds", "status"], [[r.student, f"{r.seconds:.2f}", r.status] for r in ran[:10]],
+                  _table(["student", "seconds", "status"],
+                         [[r.student, f"{r.seconds:.2f}", r.status] for r in ran[:10]],
                          "The slowest submissions")]
     else:
         parts.append("<p>No submission ran.</p>")
