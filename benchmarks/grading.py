@@ -1,6 +1,7 @@
 """Benchmark batch grading: a synthetic class of 200 submissions of the warm-up set.
 
 Run on demand:  .venv/bin/python benchmarks/grading.py [N] [--no-peer]
+(``--gradescope-only`` times only Gradescope's path for one submission, cold.)
 Mix: 60% right, 20% wrong answers, 15% raising exceptions, 5% endless loops (which run to the
 timeout). Prints seconds per submission (excluding the timed-out ones' waiting), the peak memory of
 the grader and its workers, and the total wall time; then grades the same submissions with
@@ -69,7 +70,52 @@ def learner_latency(repeats: int = 20) -> dict[str, float]:
     return latency
 
 
+def gradescope_cold(repeats: int = 3) -> list[tuple[float, float]]:
+    """Seconds for Gradescope's path on one submission, cold: a fresh process runs ``run_autograder``
+    from the unzipped bundle in Gradescope's layout (recreated in a temporary root), as Gradescope
+    does for every submission. Python stands in for setup.sh's venv. Wall and CPU seconds per run
+    (CPU time, summed over the processes, depends less on what else the machine is doing)."""
+    import os
+    import subprocess
+    import zipfile
+
+    from after_stalinism.grading.gradescope import ROOT_ENV, build_bundle
+
+    times = []
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = build_bundle(SOURCE, Path(tmp))
+        for i in range(repeats):
+            root = Path(tmp) / f"root{i}"
+            with zipfile.ZipFile(bundle) as zf:
+                zf.extractall(root / "source")
+            (root / "venv" / "bin").mkdir(parents=True)
+            python = root / "venv" / "bin" / "python"
+            python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+            python.chmod(0o755)
+            (root / "submission").mkdir()
+            nbformat.write(reference_submission(SOURCE), root / "submission" / "homework.ipynb")
+            env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+            env[ROOT_ENV] = str(root)
+            start, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
+            subprocess.run(["bash", str(root / "source" / "run_autograder")], env=env, check=True,
+                           capture_output=True)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            times.append((time.perf_counter() - start,
+                          after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime))
+    return times
+
+
+def print_gradescope_cold() -> None:
+    runs = gradescope_cold()
+    wall, cpu = [w for w, _ in runs], [c for _, c in runs]
+    print(f"| Gradescope `run_autograder`, one submission, cold (fresh process) | wall {min(wall):.1f}-"
+          f"{max(wall):.1f} s, CPU {min(cpu):.1f}-{max(cpu):.1f} s over {len(runs)} runs |")
+
+
 def main() -> None:
+    if "--gradescope-only" in sys.argv:
+        print_gradescope_cold()
+        return
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n = int(args[0]) if args else 200
     with tempfile.TemporaryDirectory() as tmp:
@@ -95,6 +141,7 @@ def main() -> None:
           f"{(wall - timed_out * timeout / 2) / (n - timed_out):.3f} s |")
     print(f"| peak memory: grader / largest worker | {peak_self:.0f} MB / {peak_children:.0f} MB |")
     print(f"| statuses | {book['status'].value_counts().to_dict()} |")
+    print_gradescope_cold()
     latency = learner_latency()
     print(f"| learner `check(...)`, median per question | {min(latency.values()) * 1000:.1f}-"
           f"{max(latency.values()) * 1000:.1f} ms (slowest: {max(latency, key=latency.get)}) |")

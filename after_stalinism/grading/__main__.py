@@ -7,12 +7,15 @@ import sys
 import time
 from pathlib import Path
 
+from .instructor import INSTRUCTOR_COMMANDS, add_instructor_commands, finish_grading, prepare_grading, release_sources
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m after_stalinism.grading", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     rel = sub.add_parser("release", help="write the student notebook and public checks")
-    rel.add_argument("source", type=Path)
+    rel.add_argument("source", type=Path, nargs="?", help="a source notebook (or, with --all, a folder of them)")
+    rel.add_argument("--all", action="store_true", help="release every set in exercises/source (or in SOURCE)")
     rel.add_argument("--out", type=Path, default=Path("exercises"))
     rel.add_argument("--classroom", action="store_true",
                      help="for a graded class: keep multiple-choice answers out of the public checks")
@@ -24,19 +27,30 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("--timeout", type=float, default=20, help="seconds per submission")
     grd.add_argument("--cell-timeout", type=float, default=5, help="seconds per code cell")
     grd.add_argument("--memory-mb", type=int, default=512, help="memory cap per submission")
+    add_instructor_commands(sub, grd)
     args = parser.parse_args(argv)
+    if args.command in INSTRUCTOR_COMMANDS:
+        return INSTRUCTOR_COMMANDS[args.command](args)
 
     if args.command == "release":
         from .notebook import release
 
-        notebook, checks = release(args.source, args.out, classroom=args.classroom)
-        print(f"wrote {notebook} and {checks}")
+        sources = release_sources(args.source, args.all)
+        if not sources:
+            print("no source notebooks to release (give SOURCE, or --all)", file=sys.stderr)
+            return 2
+        for source in sources:
+            notebook, checks = release(source, args.out, classroom=args.classroom)
+            print(f"wrote {notebook} and {checks}")
         return 0
 
     from .batch import grade_folder
 
     if not args.submissions.is_dir():
         print(f"no such folder: {args.submissions}", file=sys.stderr)
+        return 2
+    prepared = prepare_grading(args)
+    if prepared is None:
         return 2
     start = time.perf_counter()
     book = grade_folder(args.source, args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
@@ -45,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
     problems = book[book["status"] != "ok"]
     for _, row in problems.iterrows():
         print(f"  {row['student']}: {row['status']}")
+    finish_grading(args, book, prepared)
     return 0
 
 

@@ -21,9 +21,11 @@ import nbformat
 import pandas as pd
 
 from .checks import Question, QuestionResult, grade_question
+from .marks import apply_marks
 from .notebook import META_KEY, is_tests_cell, load_questions
 from .sandbox import RunResult, run_submission, warm_up
 from .values import load_export
+from .views import write_instructor_views
 
 GRADER_VERSION = "1"
 
@@ -49,6 +51,7 @@ class StudentResult:
     errors: list[str]
     seconds: float = 0.0
     isolated: bool = False
+    values: dict = field(default_factory=dict, repr=False)  # the student's answers, for report and marking sheet
 
     @property
     def total(self) -> float:
@@ -109,7 +112,7 @@ def _result_for(sub: Submission, run: RunResult | None, questions: list[Question
         status, errors, seconds, isolated = run.status, run.errors, run.seconds, run.isolated
         values = load_export(run.values_json)
     graded = [grade_question(q, values) for q in questions]
-    return StudentResult(sub.student, status, graded, errors, seconds, isolated)
+    return StudentResult(sub.student, status, graded, errors, seconds, isolated, values)
 
 
 def _tests_digest(questions: list[Question]) -> str:
@@ -153,7 +156,10 @@ def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None
         pool.shutdown(cancel_futures=True)
 
     results = [_result_for(sub, runs[sub.student], questions) for sub in subs]
-    return write_outputs(results, questions, out)
+    results = apply_marks(results, questions, out)  # the instructor's marks kept in out/marks.csv
+    book = write_outputs(results, questions, out)
+    write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
+    return book
 
 
 def _collect(pending: dict, runs: dict, progress: bool) -> None:
