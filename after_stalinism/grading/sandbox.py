@@ -28,7 +28,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 
-GRADING_ENV = "AFTER_STALINISM_GRADING"
+from .learner import GRADING_ENV  # the flag lives with the learner side it switches off
 _CLONE_NEWNS, _MS_RDONLY, _MS_REC, _MS_PRIVATE = 0x00020000, 1, 16384, 1 << 18
 _PR_CAPBSET_DROP, _PR_SET_NO_NEW_PRIVS, _CAP_VERSION_3 = 24, 38, 0x20080522
 
