@@ -65,6 +65,25 @@ class Choice:
 Control = Slider | Choice
 
 
+# Widget state is not saved with a notebook, so a reopened notebook shows "Error displaying widget:
+# model not found" where an explorer was. A note displayed just above each live panel says what to
+# do; the live panel carries a style rule that hides the note in its own output area, so the note
+# shows only once the panel is gone (JupyterLab keeps styles of a trusted notebook's outputs).
+REOPEN_NOTE = ("This explorer needs a running kernel. If it shows \"Error displaying widget\" (after the "
+               "notebook was reopened), run this cell again, or Run > Run All Cells.")
+_REOPEN_CLASS = "course-reopen-note"
+_HIDE_NOTE_WHEN_LIVE = (f"<style>.jp-OutputArea:has(.course-explorer-live) .{_REOPEN_CLASS},"
+                        f".output:has(.course-explorer-live) .{_REOPEN_CLASS}{{display:none}}</style>")
+
+
+def _live_panel(panel):
+    """``panel`` marked live, with the rule that hides the reopen note while it is shown."""
+    import ipywidgets as widgets
+
+    style = widgets.HTML(_HIDE_NOTE_WHEN_LIVE, layout=widgets.Layout(display="none"))
+    return widgets.VBox([style, panel]).add_class("course-explorer-live")
+
+
 class TwinDisplay:
     """One display, two renderings: ``widget()`` in a kernel, ``static_html()`` in the book build.
 
@@ -73,7 +92,11 @@ class TwinDisplay:
     def _repr_mimebundle_(self, include=None, exclude=None):
         if static_mode():
             return {"text/html": self.static_html(), "text/plain": self.title}
-        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        from IPython.display import display
+
+        display({"text/html": f'<p class="{_REOPEN_CLASS}"><em>{html.escape(REOPEN_NOTE)}</em></p>',
+                 "text/plain": REOPEN_NOTE}, raw=True)
+        return _live_panel(self.widget())._repr_mimebundle_(include=include, exclude=exclude)
 
 
 def _default_index(control: Control) -> int:

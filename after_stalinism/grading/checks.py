@@ -37,6 +37,7 @@ from typing import Any, Callable
 from .values import MISSING, Figure, Raised, Unsupported, decode, encode
 
 # What each kind is called in feedback ("`x` is a whole number", "should be a pandas DataFrame").
+TESTS_MARK = "# TESTS"  # first line of a source notebook's cell that declares questions
 KINDS = {"number": "a number", "integer": "a whole number", "string": "a text (a string)",
          "list": "a list", "set": "a set", "dataframe": "a pandas DataFrame", "figure": "a plotly figure",
          "bool": "True or False"}
@@ -78,6 +79,14 @@ class Question:
         if "sealed" in data:
             fields.update(unseal(data["sealed"], exercise_set))
         return cls(**fields)
+
+
+def read_checks(checks_path) -> tuple[str, list[Question]]:
+    """The kind of release ("self-paced" or "classroom") and the questions of a checks file."""
+    with open(checks_path, encoding="utf-8") as f:
+        data = json.load(f)
+    questions = [Question.from_public_json(q, data["exercise_set"]) for q in data["questions"]]
+    return data.get("release", "classroom"), questions
 
 
 # ---- sealing: answers a learner cannot read at a glance ---------------------------------------

@@ -29,8 +29,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .checks import Question, QuestionResult, grade_question, run_tests_cell
-from .notebook import TESTS_MARK, read_checks
+from .checks import TESTS_MARK, Question, QuestionResult, grade_question, read_checks, run_tests_cell
 from .values import Raised, export, load_export
 
 GRADING_ENV = "AFTER_STALINISM_GRADING"  # set by the batch grader: check() then does nothing

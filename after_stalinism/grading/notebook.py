@@ -21,11 +21,10 @@ from pathlib import Path
 
 import nbformat
 
-from .checks import Question, run_tests_cell
+from .checks import TESTS_MARK, Question, read_checks, run_tests_cell
 from ..notebook_format import write_notebook
 
 SOLUTION_BLOCK = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.M | re.S)
-TESTS_MARK = "# TESTS"
 META_KEY = "after_stalinism"
 
 
@@ -104,13 +103,6 @@ def release(source: Path, out_dir: Path, classroom: bool = False) -> tuple[Path,
         {"exercise_set": source.stem, "release": "classroom" if classroom else "self-paced",
          "questions": [q.to_public_json(source.stem, classroom) for q in questions]}, indent=1) + "\n")
     return notebook_path, checks_path
-
-
-def read_checks(checks_path: Path) -> tuple[str, list[Question]]:
-    """The kind of release ("self-paced" or "classroom") and the questions of a checks file."""
-    data = json.loads(Path(checks_path).read_text())
-    questions = [Question.from_public_json(q, data["exercise_set"]) for q in data["questions"]]
-    return data.get("release", "classroom"), questions
 
 
 def public_questions(checks_path: Path) -> list[Question]:
