@@ -65,23 +65,22 @@ class Choice:
 Control = Slider | Choice
 
 
-# Widget state is not saved with a notebook, so a reopened notebook shows "Error displaying widget:
-# model not found" where an explorer was. A note displayed just above each live panel says what to
-# do; the live panel carries a style rule that hides the note in its own output area, so the note
-# shows only once the panel is gone (JupyterLab keeps styles of a trusted notebook's outputs).
-REOPEN_NOTE = ("This explorer needs a running kernel. If it shows \"Error displaying widget\" (after the "
-               "notebook was reopened), run this cell again, or Run > Run All Cells.")
-_REOPEN_CLASS = "course-reopen-note"
-_HIDE_NOTE_WHEN_LIVE = (f"<style>.jp-OutputArea:has(.course-explorer-live) .{_REOPEN_CLASS},"
-                        f".output:has(.course-explorer-live) .{_REOPEN_CLASS}{{display:none}}</style>")
-
-
-def _live_panel(panel):
-    """``panel`` marked live, with the rule that hides the reopen note while it is shown."""
-    import ipywidgets as widgets
-
-    style = widgets.HTML(_HIDE_NOTE_WHEN_LIVE, layout=widgets.Layout(display="none"))
-    return widgets.VBox([style, panel]).add_class("course-explorer-live")
+# Widget state is not saved with a notebook, so a reopened notebook would show "Error displaying
+# widget: model not found" where an explorer was. A note is displayed just above each live panel;
+# its style rules (kept by JupyterLab in a trusted notebook, which a learner's own saved notebook
+# is) hide the note while the live panel is there, and hide the dead panel's error once it is not.
+REOPEN_NOTE = ("This explorer needs its kernel: the notebook was reopened, so run this cell again "
+               "(or Run > Run All Cells) to bring the controls and the figure back.")
+LIVE_CLASS = "course-explorer-live"
+# JupyterLab shows a widget it cannot find as an output node with only that error text in it.
+_DEAD_WIDGET = ".jp-OutputArea-output.jupyter-widgets:not(:has(*))"  # (:has cannot nest in :has)
+_REOPEN_HTML = (
+    "<style>"
+    f".jp-OutputArea:has(.{LIVE_CLASS}) .course-reopen-note{{display:none}}"
+    f".jp-OutputArea:has(.course-reopen-note) {_DEAD_WIDGET}{{display:none}}"
+    "</style>"
+    f'<p class="course-reopen-note"><em>{html.escape(REOPEN_NOTE)}</em></p>'
+)
 
 
 class TwinDisplay:
@@ -94,9 +93,8 @@ class TwinDisplay:
             return {"text/html": self.static_html(), "text/plain": self.title}
         from IPython.display import display
 
-        display({"text/html": f'<p class="{_REOPEN_CLASS}"><em>{html.escape(REOPEN_NOTE)}</em></p>',
-                 "text/plain": REOPEN_NOTE}, raw=True)
-        return _live_panel(self.widget())._repr_mimebundle_(include=include, exclude=exclude)
+        display({"text/html": _REOPEN_HTML, "text/plain": REOPEN_NOTE}, raw=True)
+        return self.widget().add_class(LIVE_CLASS)._repr_mimebundle_(include=include, exclude=exclude)
 
 
 def _default_index(control: Control) -> int:
