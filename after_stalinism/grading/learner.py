@@ -147,7 +147,10 @@ class Checker:
     def _questions(self) -> tuple[str, dict[str, Question]]:
         release, found = "classroom", {}
         if self.checks_path is not None:
-            release, questions = read_checks(self.checks_path)
+            stamp = self.checks_path.stat().st_mtime_ns  # read again only when the file changes
+            if getattr(self, "_read", (None,))[0] != stamp:
+                self._read = (stamp, read_checks(self.checks_path))
+            release, questions = self._read[1]
             found = {q.name: q for q in questions}
         found.update(_declared)  # in a source notebook, the declared questions (with hidden checks)
         return release, found
