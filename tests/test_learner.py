@@ -122,6 +122,8 @@ def test_a_cell_that_raised_is_reported_and_the_tests_cells_declare_in_a_source(
     assert "not answered yet" not in text and "could not find" not in text
     kernel.run("peak_year = 2011")
     assert "2011 was the last high year" in kernel.run("check('q1')")
+    kernel.run("fall_pct = float(44.49", allow_error=True)
+    assert "stopped with an error (SyntaxError" in kernel.run("check('q2')")
     # A TESTS cell run in the kernel declares its question without adding names to the notebook.
     kernel.run("# TESTS\nquestion('q1', points=1, public=[kind('peak_year', 'integer')], "
                "hidden=[value('peak_year', 2011)])")

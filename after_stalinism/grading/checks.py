@@ -31,7 +31,7 @@ import hashlib
 import json
 import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from .values import MISSING, Figure, Raised, Unsupported, decode, encode

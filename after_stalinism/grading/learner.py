@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import html
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,8 +59,8 @@ def _tests_cells_declare(lines: list[str]) -> list[str]:
 def _assigned_names(shell, raw_cell: str) -> set[str]:
     try:
         tree = ast.parse(shell.transform_cell(raw_cell))
-    except (SyntaxError, ValueError):
-        return set()
+    except (SyntaxError, ValueError):  # a cell that does not parse: its plain `name = ...` lines
+        return set(re.findall(r"^([A-Za-z_]\w*)\s*=(?!=)", raw_cell, re.M))
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
