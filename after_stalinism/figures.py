@@ -1,22 +1,27 @@
 """Plotly figures that work both in JupyterLab and in the static HTML book.
 
-In a live kernel plotly uses its usual renderer. During the book build (the Sphinx extension in
-``after_stalinism.sphinxext`` sets ``STATIC_ENV``) figures are emitted as plain HTML that calls the
-one shared copy of plotly.js the book loads, instead of plotly's default mime type, which the book
-cannot show, or an inline 4.8 MB copy of plotly.js per figure. The course renderer decides for each
-figure it draws, so it agrees with the explorers (``twin.TwinDisplay``), which also decide at display
-time.
+The course displays figures itself (``use_course_renderer`` registers it with IPython), deciding at
+each display where it runs:
+
+* in a live kernel, plotly's own mime type (``application/vnd.plotly.v1+json``), which JupyterLab's
+  plotly extension draws; unlike plotly's renderer machinery (``plotly.io._renderers``), this
+  does not import nbformat and jsonschema, which cost about 3 s on a lesson's first figure;
+* during the book build (the Sphinx extension in ``after_stalinism.sphinxext`` sets
+  ``STATIC_ENV``), plain HTML that calls the one shared copy of plotly.js the book loads, instead
+  of the mime type, which the book cannot show, or an inline 4.8 MB copy of plotly.js per figure.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+
 import plotly.graph_objects as go
 import plotly.io as pio
-from plotly.io.base_renderers import MimetypeRenderer
 
 from ._modes import STATIC_ENV, static_mode  # noqa: F401  (STATIC_ENV: re-exported for callers)
 
-COURSE_RENDERER = "after_stalinism"
+PLOTLY_MIME = "application/vnd.plotly.v1+json"
 
 # The book ships plotly.js's "cartesian" bundle (1.5 MB instead of 4.8 MB). These are the trace
 # types it contains; a figure using another type would draw nothing in the book.
@@ -46,30 +51,25 @@ def figure_html(fig: go.Figure, div_id: str | None = None) -> str:
                        div_id=div_id, validate=False)
 
 
-class _CourseRenderer(MimetypeRenderer):
-    """Static HTML while the book is built; otherwise the renderers plotly chose for this place (``live``)."""
+def figure_bundle(fig: go.Figure) -> dict:
+    """What a display of ``fig`` sends: static HTML in the book build, plotly's mime type live."""
+    title = fig.layout.title.text or "a plotly figure"
+    if static_mode():
+        return {"text/html": figure_html(fig), "text/plain": f"Figure: {title}"}
+    spec = json.loads(fig.to_json())
+    return {PLOTLY_MIME: {**spec, "config": PLOTLY_CONFIG}, "text/plain": f"Figure: {title}"}
 
-    def __init__(self, live: str):
-        self.live = live
 
-    def to_mimebundle(self, fig_dict):
-        if static_mode():
-            return {"text/html": figure_html(go.Figure(fig_dict))}
-        if not self.live:
-            return {}
-        # The same call plotly's own Figure._repr_mimebundle_ makes for the default renderers.
-        return pio.renderers._build_mime_bundle(fig_dict, self.live)
+def _display_figure(fig: go.Figure) -> None:
+    from IPython.display import display
+
+    display(figure_bundle(fig), raw=True)
 
 
 def use_course_renderer() -> None:
-    """Make the course renderer plotly's default in this process (it picks the mode per figure).
-
-    Renderers outside the page (``browser`` in a plain Python session) are kept beside it.
-    """
+    """Set the course template, and display figures through ``figure_bundle`` in IPython."""
     pio.templates.default = COURSE_TEMPLATE
-    if COURSE_RENDERER in pio.renderers:
-        return
-    chosen = [name for name in (pio.renderers.default or "").split("+") if name]
-    inline = [name for name in chosen if isinstance(pio.renderers[name], MimetypeRenderer)]
-    pio.renderers[COURSE_RENDERER] = _CourseRenderer("+".join(inline))
-    pio.renderers.default = "+".join([COURSE_RENDERER, *(n for n in chosen if n not in inline)])
+    ipython = sys.modules.get("IPython")  # already imported wherever a kernel runs
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None:  # plotly's figures would display through _ipython_display_ otherwise
+        shell.display_formatter.ipython_display_formatter.for_type(go.Figure, _display_figure)

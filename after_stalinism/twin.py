@@ -80,6 +80,24 @@ class Choice:
 Control = Slider | Choice
 
 
+# Widget state is not saved with a notebook, so a reopened notebook would show "Error displaying
+# widget: model not found" where an explorer was. A note is displayed just above each live panel;
+# its style rules (kept by JupyterLab in a trusted notebook, which a learner's own saved notebook
+# is) hide the note while the live panel is there, and hide the dead panel's error once it is not.
+REOPEN_NOTE = ("This explorer needs its kernel: the notebook was reopened, so run this cell again "
+               "(or Run > Run All Cells) to bring the controls and the figure back.")
+LIVE_CLASS = "course-explorer-live"
+# JupyterLab shows a widget it cannot find as an output node with only that error text in it.
+_DEAD_WIDGET = ".jp-OutputArea-output.jupyter-widgets:not(:has(*))"  # (:has cannot nest in :has)
+_REOPEN_HTML = (
+    "<style>"
+    f".jp-OutputArea:has(.{LIVE_CLASS}) .course-reopen-note{{display:none}}"
+    f".jp-OutputArea:has(.course-reopen-note) {_DEAD_WIDGET}{{display:none}}"
+    "</style>"
+    f'<p class="course-reopen-note"><em>{html.escape(REOPEN_NOTE)}</em></p>'
+)
+
+
 class TwinDisplay:
     """One display, two renderings: ``widget()`` in a kernel, ``static_html()`` in the book build.
 
@@ -88,7 +106,10 @@ class TwinDisplay:
     def _repr_mimebundle_(self, include=None, exclude=None):
         if static_mode():
             return {"text/html": self.static_html(), "text/plain": self.title}
-        return self.widget()._repr_mimebundle_(include=include, exclude=exclude)
+        from IPython.display import display
+
+        display({"text/html": _REOPEN_HTML, "text/plain": REOPEN_NOTE}, raw=True)
+        return self.widget().add_class(LIVE_CLASS)._repr_mimebundle_(include=include, exclude=exclude)
 
 
 def _default_index(control: Control) -> int:

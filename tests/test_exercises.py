@@ -16,6 +16,7 @@ import yaml
 from after_stalinism.grading import checks as C
 from after_stalinism.grading.batch import grade_folder
 from after_stalinism.grading.notebook import load_questions, reference_submission, release
+from after_stalinism.grading.values import decode
 from after_stalinism.lessons import exercise_sets
 from conftest import ROOT
 
@@ -58,7 +59,7 @@ def _plausible_wrong_answers(question):
     """(variable, wrong value, expected feedback) for every wrong answer the tests anticipate."""
     for check in question.public + question.hidden:
         for wrong, feedback in check.get("wrong", []):
-            yield check, C._unplain(wrong), feedback
+            yield check, decode(wrong), feedback
 
 
 @pytest.mark.parametrize("source", SOURCES, ids=lambda p: p.stem)

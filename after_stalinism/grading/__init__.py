@@ -4,12 +4,15 @@ Learners:     check = Checker("00_data_warmup"); check("q1"); check.all()
 Instructors:  python -m after_stalinism.grading release exercises/source/SET.ipynb --out exercises
               python -m after_stalinism.grading grade exercises/source/SET.ipynb SUBMISSIONS --out OUTPUT
 
-Modules: ``checks`` (questions and checks), ``values`` (student values as plain data),
+Modules: ``checks`` (questions, the registry of check types), ``values`` (values as plain data),
 ``notebook`` (source notebooks and the student release), ``sandbox`` (running student code apart),
 ``batch`` (grading a folder), ``learner`` (instant feedback in JupyterLab).
+
+Importing this package (the learner's path) imports nothing POSIX-only; ``sandbox`` and ``batch``
+are imported only by the grader. ``# TESTS`` cells get ``question`` and the check constructors
+(``checks.DSL``) when they run; they are not imported into a notebook.
 """
 
-from .checks import choice, figure, frame, kind, text, value
-from .learner import Checker, question
+from .learner import Checker
 
-__all__ = ["Checker", "choice", "figure", "frame", "kind", "question", "text", "value"]
+__all__ = ["Checker"]

@@ -18,18 +18,29 @@ is needed to judge an answer). Each check compares one of the student's variable
     figure(name, trace_type="bar", x=[...], y=[...])               a plotly figure's data
 
 A question with ``manual=True`` and a ``rubric`` is left for the instructor to mark.
+
+``CHECKS`` is the one registry of check types: the names a TESTS cell may call, and the function
+that judges each, come from it. Expected values are stored with ``values.encode`` (the same wire
+format as the student's values) and read back with ``values.decode``.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import math
 import re
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, Callable
 
-from .values import MISSING, Figure, Unsupported
+from .values import MISSING, Figure, Raised, Unsupported, decode, encode
 
-KINDS = ("number", "integer", "string", "list", "set", "dataframe", "figure", "bool")
+# What each kind is called in feedback ("`x` is a whole number", "should be a pandas DataFrame").
+TESTS_MARK = "# TESTS"  # first line of a source notebook's cell that declares questions
+KINDS = {"number": "a number", "integer": "a whole number", "string": "a text (a string)",
+         "list": "a list", "set": "a set", "dataframe": "a pandas DataFrame", "figure": "a plotly figure",
+         "bool": "True or False"}
 
 
 @dataclass
@@ -43,35 +54,78 @@ class Question:
     hidden: list[dict] = field(default_factory=list)
     manual: bool = False
     rubric: str = ""
+    n_hidden: int = 0  # in a classroom release: checks the student's copy does not have
 
     def names(self) -> list[str]:
         return sorted({c["name"] for c in self.public + self.hidden})
 
-    def to_public_json(self, classroom: bool = False) -> dict:
-        """What a student may see. ``classroom``: multiple-choice answers stay with the instructor
-        (the student's check then only confirms that the answer is one of the options)."""
-        data = asdict(self)
-        data["hidden"] = []
-        data["n_hidden"] = len(self.hidden) + (
-            sum(c["check"] == "choice" for c in self.public) if classroom else 0)
-        if classroom:
-            data["public"] = [one_of(c["name"], c["options"], weight=c["weight"]) if c["check"] == "choice" else c
-                              for c in self.public]
-        return data
+    def to_public_json(self, exercise_set: str, classroom: bool = False) -> dict:
+        """What a student's copy holds.
+
+        Self-paced (default): every check, hidden ones and the rubric included, sealed (see
+        ``seal``), so ``check()`` judges values and shows the feedback for anticipated mistakes.
+        Classroom: only the public checks, with multiple-choice answers replaced by "is one of the
+        options"; values, answers and the rubric stay with the instructor."""
+        data = {"name": self.name, "points": self.points, "prompt": self.prompt, "manual": self.manual}
+        if not classroom:
+            return {**data, "sealed": seal({"public": self.public + self.hidden, "rubric": self.rubric},
+                                           exercise_set)}
+        public = [one_of(c["name"], c["options"], weight=c["weight"]) if c["check"] == "choice" else c
+                  for c in self.public]
+        return {**data, "public": public,
+                "n_hidden": len(self.hidden) + sum(c["check"] == "choice" for c in self.public)}
+
+    @classmethod
+    def from_public_json(cls, data: dict, exercise_set: str) -> "Question":
+        fields = {k: data[k] for k in ("name", "points", "prompt", "manual", "public", "n_hidden") if k in data}
+        if "sealed" in data:
+            fields.update(unseal(data["sealed"], exercise_set))
+        return cls(**fields)
+
+
+def read_checks(checks_path) -> tuple[str, list[Question]]:
+    """The kind of release ("self-paced" or "classroom") and the questions of a checks file."""
+    with open(checks_path, encoding="utf-8") as f:
+        data = json.load(f)
+    questions = [Question.from_public_json(q, data["exercise_set"]) for q in data["questions"]]
+    return data.get("release", "classroom"), questions
+
+
+# ---- sealing: answers a learner cannot read at a glance ---------------------------------------
+# The course is open, so a self-paced copy may hold the answers, but a learner should not see them
+# by glancing at the checks file. A hash would hide them better, but cannot carry what a check
+# needs: a number judged within a tolerance has no single hash (rounding to buckets fails at the
+# bucket edges), and a check must tell *which* anticipated mistake was made. So the checks are
+# sealed reversibly: JSON, XOR-ed with a key derived from the set's name, in base64. Anyone
+# determined can unseal it (this is not secrecy); the classroom release ships no answers at all.
+
+def _keystream(key: str, n: int) -> bytes:
+    block = hashlib.sha256(f"after_stalinism:{key}".encode()).digest()
+    return (block * (n // len(block) + 1))[:n]
+
+
+def seal(data: Any, key: str) -> str:
+    raw = json.dumps(data, sort_keys=True).encode()
+    return base64.b64encode(bytes(a ^ b for a, b in zip(raw, _keystream(key, len(raw))))).decode()
+
+
+def unseal(text: str, key: str) -> Any:
+    raw = base64.b64decode(text)
+    return json.loads(bytes(a ^ b for a, b in zip(raw, _keystream(key, len(raw)))))
 
 
 # ---- constructors used in TESTS cells ---------------------------------------------------------
 
 def kind(name: str, expected: str, message: str = "", weight: float = 1) -> dict:
     if expected not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, not {expected!r}")
+        raise ValueError(f"kind must be one of {tuple(KINDS)}, not {expected!r}")
     return {"check": "kind", "name": name, "expected": expected, "message": message, "weight": weight}
 
 
 def value(name: str, expected: Any, tol: float = 0, rel: float = 0, wrong: dict | None = None,
           message: str = "", ignore_case: bool = True, weight: float = 1) -> dict:
-    return {"check": "value", "name": name, "expected": _plain(expected), "tol": tol, "rel": rel,
-            "wrong": [[_plain(k), v] for k, v in (wrong or {}).items()], "message": message,
+    return {"check": "value", "name": name, "expected": encode(expected), "tol": tol, "rel": rel,
+            "wrong": [[encode(k), v] for k, v in (wrong or {}).items()], "message": message,
             "ignore_case": ignore_case, "weight": weight}
 
 
@@ -97,29 +151,14 @@ def text(name: str, patterns: list[str], message: str, weight: float = 1) -> dic
 def frame(name: str, columns: list[str] | None = None, rows: int | None = None,
           values: dict | None = None, tol: float = 1e-9, message: str = "", weight: float = 1) -> dict:
     return {"check": "frame", "name": name, "columns": columns, "rows": rows,
-            "values": {k: _plain(v) for k, v in (values or {}).items()}, "tol": tol,
+            "values": {k: encode(v) for k, v in (values or {}).items()}, "tol": tol,
             "message": message, "weight": weight}
 
 
 def figure(name: str, trace_type: str | None = None, x: list | None = None, y: list | None = None,
            tol: float = 1e-9, message: str = "", weight: float = 1) -> dict:
-    return {"check": "figure", "name": name, "trace_type": trace_type, "x": _plain(x), "y": _plain(y),
+    return {"check": "figure", "name": name, "trace_type": trace_type, "x": encode(x), "y": encode(y),
             "tol": tol, "message": message, "weight": weight}
-
-
-def _plain(value: Any) -> Any:
-    """Expected values stored as JSON-able data (sets as sorted lists, tagged)."""
-    if isinstance(value, (set, frozenset)):
-        return {"$set": sorted(value, key=repr)}
-    if isinstance(value, tuple):
-        return list(value)
-    return value
-
-
-def _unplain(value: Any) -> Any:
-    if isinstance(value, dict) and "$set" in value:
-        return set(value["$set"])
-    return value
 
 
 # ---- evaluation --------------------------------------------------------------------------------
@@ -133,6 +172,8 @@ class Outcome:
 def _describe(v: Any) -> str:
     if v is MISSING:
         return "not defined"
+    if v is None:
+        return "None"
     if isinstance(v, Unsupported):
         return "still `...`: not answered yet" if v.type_name == "ellipsis" else repr(v)
     if isinstance(v, bool):
@@ -161,7 +202,7 @@ def _same(got: Any, expected: Any, tol: float, rel: float, ignore_case: bool) ->
     if isinstance(expected, set):
         return isinstance(got, (set, list, tuple)) and set(got) == expected and (
             not isinstance(got, (list, tuple)) or len(got) == len(set(got)))
-    if isinstance(expected, list):
+    if isinstance(expected, (list, tuple)):
         return (isinstance(got, (list, tuple)) and len(got) == len(expected)
                 and all(_same(g, e, tol, rel, ignore_case) for g, e in zip(got, expected)))
     if isinstance(expected, dict):
@@ -175,13 +216,20 @@ def _not_defined(name: str) -> Outcome:
                           f"or skip the cell that defines it? Run that cell and check again.")
 
 
+def _raised(name: str, got: Raised) -> Outcome:
+    return Outcome(False, f"The cell that sets `{name}` stopped with an error ({got.error}). "
+                          f"Fix it, run it again, then check.")
+
+
 def evaluate(check: dict, values: dict) -> Outcome:
     """Judge one check against the student's exported values. Never raises on a student's value."""
     got = values.get(check["name"], MISSING)
     if got is MISSING:
         return _not_defined(check["name"])
+    if isinstance(got, Raised):
+        return _raised(check["name"], got)
     try:
-        return _EVALUATORS[check["check"]](check, got)
+        return CHECKS[check["check"]][1](check, got)
     except Exception as err:  # a value shaped in a way no check foresaw: fail kindly
         return Outcome(False, f"`{check['name']}` could not be checked ({type(err).__name__}); "
                               f"it is {_describe(got)}.")
@@ -196,18 +244,19 @@ def _eval_kind(check: dict, got: Any) -> Outcome:
         "set": isinstance(got, set), "dataframe": isinstance(got, pd.DataFrame),
         "figure": isinstance(got, Figure), "bool": isinstance(got, bool),
     }
+    label = KINDS[check["expected"]]
     if tests[check["expected"]]:
-        return Outcome(True, f"`{check['name']}` is a {check['expected']}.")
-    hint = check["message"] or f"`{check['name']}` should be a {check['expected']}"
+        return Outcome(True, f"`{check['name']}` is {label}.")
+    hint = check["message"] or f"`{check['name']}` should be {label}"
     return Outcome(False, f"{hint} (it is {_describe(got)}).")
 
 
 def _eval_value(check: dict, got: Any) -> Outcome:
-    expected = _unplain(check["expected"])
+    expected = decode(check["expected"])
     if _same(got, expected, check["tol"], check["rel"], check["ignore_case"]):
         return Outcome(True, f"`{check['name']}` is right.")
     for wrong, feedback in check["wrong"]:
-        if _same(got, _unplain(wrong), check["tol"], check["rel"], check["ignore_case"]):
+        if _same(got, decode(wrong), check["tol"], check["rel"], check["ignore_case"]):
             return Outcome(False, feedback)
     if _is_number(expected) and not _is_number(got):
         return Outcome(False, f"`{check['name']}` should be a number; it is {_describe(got)}.")
@@ -229,7 +278,7 @@ def _eval_choice(check: dict, got: Any) -> Outcome:
 
 def _eval_one_of(check: dict, got: Any) -> Outcome:
     if isinstance(got, str) and got.strip().lower() in [o.lower() for o in check["options"]]:
-        return Outcome(True, f"`{check['name']}` is one of the options; your instructor's grading marks it.")
+        return Outcome(True, f"`{check['name']}` is one of the options.")
     return Outcome(False, f"`{check['name']}` should be one of {', '.join(map(repr, check['options']))} "
                           f"(it is {_describe(got)}).")
 
@@ -255,7 +304,7 @@ def _eval_frame(check: dict, got: Any) -> Outcome:
     for column, expected in check["values"].items():
         if column not in got.columns:
             return Outcome(False, f"`{name}` has no column {column!r}.")
-        if not _same(list(got[column]), expected, check["tol"], 0, True):
+        if not _same(list(got[column]), decode(expected), check["tol"], 0, True):
             return Outcome(False, check["message"] or f"The values in column {column!r} of `{name}` are not right yet.")
     return Outcome(True, f"`{name}` has the right shape and values.")
 
@@ -269,13 +318,39 @@ def _eval_figure(check: dict, got: Any) -> Outcome:
         return Outcome(False, check["message"] or f"`{name}` should be a {check['trace_type']} chart "
                                                   f"(it is a {trace['type']} chart).")
     for axis in ("x", "y"):
-        if check[axis] is not None and not _same(list(trace[axis]), check[axis], check["tol"], 0, True):
+        expected = decode(check[axis])
+        if expected is not None and not _same(list(trace[axis]), expected, check["tol"], 0, True):
             return Outcome(False, check["message"] or f"The {axis} values of `{name}` are not the ones asked for.")
     return Outcome(True, f"`{name}` shows the right data.")
 
 
-_EVALUATORS = {"kind": _eval_kind, "value": _eval_value, "choice": _eval_choice, "one_of": _eval_one_of,
-               "text": _eval_text, "frame": _eval_frame, "figure": _eval_figure}
+# ---- the registry: one entry per check type ---------------------------------------------------
+# A new check type is a constructor, an evaluator and one line here.
+
+CHECKS: dict[str, tuple[Callable[..., dict], Callable[[dict, Any], Outcome]]] = {
+    "kind": (kind, _eval_kind),
+    "value": (value, _eval_value),
+    "choice": (choice, _eval_choice),
+    "one_of": (one_of, _eval_one_of),
+    "text": (text, _eval_text),
+    "frame": (frame, _eval_frame),
+    "figure": (figure, _eval_figure),
+}
+RELEASE_ONLY = {"one_of"}  # written by the classroom release, not by instructors
+DSL = {name: make for name, (make, _) in CHECKS.items() if name not in RELEASE_ONLY}
+
+__all__ = [*DSL, "CHECKS", "Question", "QuestionResult", "evaluate", "grade_question", "run_tests_cell"]
+
+
+def run_tests_cell(code: str, questions: list[Question], filename: str = "<TESTS cell>") -> None:
+    """Run the code of one ``# TESTS`` cell with ``question`` and the check constructors in scope
+    (and nothing else), appending the questions it declares; a name declared twice is refused."""
+    def question(name: str, points: float, **kwargs) -> None:
+        if any(q.name == name for q in questions):
+            raise ValueError(f"question {name!r} is declared twice")
+        questions.append(Question(name=name, points=points, **kwargs))
+
+    exec(compile(code, filename, "exec"), {"question": question, **DSL})
 
 
 @dataclass
@@ -288,6 +363,24 @@ class QuestionResult:
     messages: list[tuple[bool, str]]
     manual: bool = False
     hidden_run: bool = True
+    unchecked: int = 0  # checks this copy could not run (a classroom release's hidden checks)
+
+
+def _readable(outcomes: list[tuple[dict, Outcome]], values: dict) -> list[tuple[bool, str]]:
+    """The messages a student reads: each once, and once a variable is missing, raised or of the
+    wrong kind, not the further failures that only follow from that."""
+    shown, seen, blocked = [], set(), set()
+    for check, o in outcomes:
+        name = check["name"]
+        if not o.passed and name in blocked:
+            continue
+        if not o.passed and (check["check"] == "kind" or values.get(name, MISSING) is MISSING
+                             or isinstance(values.get(name), Raised)):
+            blocked.add(name)
+        if o.message and (o.passed, o.message) not in seen:
+            seen.add((o.passed, o.message))
+            shown.append((o.passed, o.message))
+    return shown
 
 
 def grade_question(q: Question, values: dict, include_hidden: bool = True) -> QuestionResult:
@@ -298,5 +391,5 @@ def grade_question(q: Question, values: dict, include_hidden: bool = True) -> Qu
     outcomes = [(c, evaluate(c, values)) for c in checks]
     total = sum(c["weight"] for c in checks) or 1
     earned = sum(c["weight"] for c, o in outcomes if o.passed)
-    return QuestionResult(q.name, round(q.points * earned / total, 4), q.points,
-                          [(o.passed, o.message) for _, o in outcomes], hidden_run=include_hidden)
+    return QuestionResult(q.name, round(q.points * earned / total, 4), q.points, _readable(outcomes, values),
+                          hidden_run=include_hidden, unchecked=q.n_hidden + (0 if include_hidden else len(q.hidden)))

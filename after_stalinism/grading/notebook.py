@@ -21,11 +21,10 @@ from pathlib import Path
 
 import nbformat
 
-from . import checks as C
-from .checks import Question
+from .checks import TESTS_MARK, Question, read_checks, run_tests_cell
+from ..notebook_format import write_notebook
 
 SOLUTION_BLOCK = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.M | re.S)
-TESTS_MARK = "# TESTS"
 META_KEY = "after_stalinism"
 
 
@@ -37,18 +36,10 @@ def load_questions(source: Path) -> list[Question]:
     """Run the TESTS cells of an (instructor's, trusted) source notebook and return its questions."""
     nb = nbformat.read(source, as_version=4)
     questions: list[Question] = []
-
-    def question(name, points, **kwargs):
-        if any(q.name == name for q in questions):
-            raise ValueError(f"{source}: question {name!r} is declared twice")
-        questions.append(Question(name=name, points=points, **kwargs))
-
-    namespace = {"question": question, "kind": C.kind, "value": C.value, "choice": C.choice,
-                 "text": C.text, "frame": C.frame, "figure": C.figure}
     for index, cell in enumerate(nb.cells):
         if is_tests_cell(cell):
             try:
-                exec(compile(cell.source, f"{source.name} [cell {index}]", "exec"), namespace)
+                run_tests_cell(cell.source, questions, f"{source.name} [cell {index}]")
             except Exception as err:
                 raise ValueError(f"{source}: the TESTS cell {index} fails: {type(err).__name__}: {err}") from err
     if not questions:
@@ -87,9 +78,10 @@ def reference_submission(source: Path) -> nbformat.NotebookNode:
 def release(source: Path, out_dir: Path, classroom: bool = False) -> tuple[Path, Path]:
     """Write the student notebook and the public checks for ``source`` into ``out_dir``.
 
-    The default release is for self-paced learners: public checks include multiple-choice
-    answers, so ``check()`` can say at once whether a choice is right. ``classroom=True`` keeps
-    those answers back too; grading always uses the source's full checks."""
+    The default release is for self-paced learners: the checks file holds every check, sealed
+    (not readable at a glance), so ``check()`` judges values and choices at once.
+    ``classroom=True`` ships only the public checks, without values or multiple-choice answers;
+    grading always uses the source's full checks."""
     questions = load_questions(source)
     nb = nbformat.read(source, as_version=4)
     cells = []
@@ -106,12 +98,12 @@ def release(source: Path, out_dir: Path, classroom: bool = False) -> tuple[Path,
     out_dir.mkdir(parents=True, exist_ok=True)
     notebook_path = out_dir / f"{source.stem}.ipynb"
     checks_path = out_dir / f"{source.stem}.checks.json"
-    nbformat.write(nb, notebook_path)
-    checks_path.write_text(json.dumps({"exercise_set": source.stem,
-                                       "questions": [q.to_public_json(classroom) for q in questions]}, indent=1))
+    write_notebook(nb, notebook_path)
+    checks_path.write_text(json.dumps(
+        {"exercise_set": source.stem, "release": "classroom" if classroom else "self-paced",
+         "questions": [q.to_public_json(source.stem, classroom) for q in questions]}, indent=1) + "\n")
     return notebook_path, checks_path
 
 
 def public_questions(checks_path: Path) -> list[Question]:
-    data = json.loads(Path(checks_path).read_text())
-    return [Question(**{k: v for k, v in q.items() if k != "n_hidden"}) for q in data["questions"]]
+    return read_checks(checks_path)[1]

@@ -66,6 +66,7 @@ def warm_up() -> None:
     import plotly.graph_objects  # noqa: F401
 
     import after_stalinism  # noqa: F401
+
     from . import values  # noqa: F401
 
 

@@ -118,6 +118,16 @@ class Unsupported:
         return f"<a {self.type_name} object>"
 
 
+class Raised:
+    """The learner's cell that sets the variable stopped with an error (``error`` says which)."""
+
+    def __init__(self, error: str):
+        self.error = error
+
+    def __repr__(self) -> str:
+        return f"<the cell that sets it raised {self.error}>"
+
+
 class Figure:
     """The data of a plotly figure: its traces' types, x and y."""
 
