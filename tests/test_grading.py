@@ -16,7 +16,7 @@ from nbclient import NotebookClient
 from after_stalinism.grading import checks as C
 from after_stalinism.grading.batch import grade_folder
 from after_stalinism.grading.notebook import load_questions, reference_submission, release, strip_solutions
-from after_stalinism.grading.values import decode, encode, load_export, export
+from after_stalinism.grading.values import decode, encode, export, load_export
 from conftest import ROOT
 
 SOURCE = ROOT / "exercises" / "source" / "00_data_warmup.ipynb"

@@ -7,12 +7,11 @@ import shutil
 from types import SimpleNamespace
 
 import plotly.graph_objects as go
-import plotly.io as pio
 import pytest
 
 import after_stalinism as course
 from after_stalinism import _modes, sphinxext
-from after_stalinism.figures import COURSE_RENDERER, use_course_renderer
+from after_stalinism.figures import PLOTLY_MIME, figure_bundle
 from after_stalinism.grading import Checker
 from conftest import ROOT
 
@@ -22,17 +21,14 @@ def bar() -> go.Figure:
 
 
 def test_figures_follow_the_static_mode_set_after_import(monkeypatch):
-    # Live, the course renderer hands figures to the renderer plotly chose for this place.
-    monkeypatch.setattr(pio.renderers[COURSE_RENDERER], "live", "plotly_mimetype")
+    # Live, a figure goes to JupyterLab as plotly's own mime type.
     monkeypatch.delenv(_modes.STATIC_ENV, raising=False)
-    live = bar()._repr_mimebundle_()
-    assert "application/vnd.plotly.v1+json" in live and "text/html" not in live
+    live = figure_bundle(bar())
+    assert PLOTLY_MIME in live and "text/html" not in live
     monkeypatch.setenv(_modes.STATIC_ENV, "1")  # as the book build does, after the import
-    static = bar()._repr_mimebundle_()
-    assert set(static) == {"text/html"}
+    static = figure_bundle(bar())
+    assert PLOTLY_MIME not in static
     assert "Plotly.newPlot" in static["text/html"] and "<script src" not in static["text/html"]
-    use_course_renderer()  # importing the package again changes nothing
-    assert pio.renderers.default.split("+")[0] == COURSE_RENDERER
 
 
 def test_check_is_silent_only_inside_the_grader(monkeypatch):

@@ -7,7 +7,13 @@ import sys
 import time
 from pathlib import Path
 
-from .instructor import INSTRUCTOR_COMMANDS, add_instructor_commands, finish_grading, prepare_grading, release_sources
+from .instructor import (
+    INSTRUCTOR_COMMANDS,
+    add_instructor_commands,
+    finish_grading,
+    prepare_grading,
+    release_sources,
+)
 
 
 def main(argv: list[str] | None = None) -> int:

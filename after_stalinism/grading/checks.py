@@ -31,8 +31,9 @@ import hashlib
 import json
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from .values import MISSING, Figure, Raised, Unsupported, decode, encode
 
@@ -76,7 +77,7 @@ class Question:
                 "n_hidden": len(self.hidden) + sum(c["check"] == "choice" for c in self.public)}
 
     @classmethod
-    def from_public_json(cls, data: dict, exercise_set: str) -> "Question":
+    def from_public_json(cls, data: dict, exercise_set: str) -> Question:
         fields = {k: data[k] for k in ("name", "points", "prompt", "manual", "public", "n_hidden") if k in data}
         if "sealed" in data:
             fields.update(unseal(data["sealed"], exercise_set))

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import nbformat
 
-from .checks import TESTS_MARK, Question, read_checks, run_tests_cell
 from ..notebook_format import write_notebook
+from .checks import TESTS_MARK, Question, read_checks, run_tests_cell
 
 SOLUTION_BLOCK = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.M | re.S)
 META_KEY = "after_stalinism"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .checks import Question, _unplain, evaluate
-from .values import MISSING, Figure, Unsupported
+from .checks import Question, evaluate
+from .values import MISSING, Figure, Unsupported, decode
 
 if TYPE_CHECKING:
     from .batch import StudentResult
@@ -75,7 +75,7 @@ def wrong_answers(question: Question, results: list[StudentResult]) -> list[Wron
             if got is MISSING or (isinstance(got, Unsupported) and got.type_name == "ellipsis"):
                 key = (check["name"], describe(got), "no answer")
             elif anticipated is not None:
-                key = (check["name"], describe(_unplain(anticipated)), "anticipated")
+                key = (check["name"], describe(decode(anticipated)), "anticipated")
             else:
                 key = (check["name"], describe(got), "not anticipated")
             feedback.setdefault(key, outcome.message)
@@ -84,7 +84,7 @@ def wrong_answers(question: Question, results: list[StudentResult]) -> list[Wron
     rows = [WrongAnswer(v, a, n, k, feedback[(v, a, k)]) for (v, a, k), n in counts.most_common()]
     for check in question.public + question.hidden:
         for answer, fb in check.get("wrong", []):
-            key = (check["name"], describe(_unplain(answer)), "anticipated")
+            key = (check["name"], describe(decode(answer)), "anticipated")
             if key not in counts:
                 rows.append(WrongAnswer(key[0], key[1], 0, "anticipated", fb))
                 counts[key] = 0
