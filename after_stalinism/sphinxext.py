@@ -22,6 +22,7 @@ from pathlib import Path
 
 from . import __version__
 from .figures import STATIC_ENV
+from .lightpages import lighten
 
 STATIC_DIR = Path(__file__).parent / "static"
 PLOTLY_BUNDLE = "plotly-cartesian.min.js"
@@ -118,6 +119,7 @@ def _fix_theme_markup(app, exception) -> None:
             html = html.replace(old, new)
         if html != original:
             page.write_text(html, encoding="utf-8")
+    lighten(Path(app.outdir))
 
 
 def setup(app):
