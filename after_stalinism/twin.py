@@ -33,6 +33,7 @@ from typing import Any, Callable, Mapping, Sequence
 import plotly.graph_objects as go
 
 from .figures import PLOTLY_CONFIG, check_book_compatible, static_mode
+from .webfigure import split_captions
 
 MAX_RUNS = 400  # precomputed runs per explorer; beyond this the page gets heavy
 
@@ -169,7 +170,7 @@ class Explorer(TwinDisplay):
             spec = json.loads(fig.to_json())
             # The template is identical in every run: store it once.
             template = spec.get("layout", {}).pop("template", template)
-            figures["-".join(map(str, combo))] = {"data": spec["data"], "layout": spec["layout"]}
+            figures["-".join(map(str, combo))] = split_captions(spec)  # title and note as HTML
         self._runs_cache = {"template": template, "figures": figures}
         return self._runs_cache
 
@@ -212,7 +213,9 @@ class Explorer(TwinDisplay):
             f'<figure class="explorer" id="{uid}">'
             f'<figcaption class="explorer-title">{html.escape(self.title)}</figcaption>{note}'
             f'<form class="explorer-controls" onsubmit="return false">{"".join(controls_html)}</form>'
+            f'<p class="figure-title" id="{uid}-title" aria-live="polite"></p>'
             f'<div class="explorer-plot" id="{uid}-plot"></div>'
+            f'<p class="figure-note" id="{uid}-note"></p>'
             f'<script type="application/json" id="{uid}-runs">{payload}</script>'
             f'<script>courseExplorer("{uid}");</script>'
             f"</figure>"
