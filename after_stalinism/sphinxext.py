@@ -128,4 +128,5 @@ def setup(app):
     app.connect("html-page-context", _page_assets, priority=900)
     app.connect("build-finished", _fix_theme_markup)
     app.add_css_file("course.css")
+    app.add_js_file("progress.js", loading_method="defer")  # the reader's progress, in their browser
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -22,8 +22,9 @@
   function categories(data, axis) {
     var seen = [];
     data.forEach(function (trace) {
-      (trace[axis] || []).forEach(function (v) {
-        if (typeof v === "string" && seen.indexOf(v) < 0) { seen.push(v); }
+      (Array.isArray(trace[axis]) ? trace[axis] : []).forEach(function (v) {
+        // dates and numbers are not categories
+        if (typeof v === "string" && isNaN(Number(v)) && !/^\d{4}-\d\d/.test(v) && seen.indexOf(v) < 0) { seen.push(v); }
       });
     });
     return seen;
@@ -38,7 +39,7 @@
     out.font = Object.assign({}, out.font, {size: 11});
     out.margin = Object.assign({}, out.margin, {l: 8, r: 8, t: 8, b: 8});
     var narrowLegend = {orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom"};
-    out.legend = Object.assign({}, out.legend, narrowLegend);
+    out.legend = Object.assign({}, out.legend, narrowLegend, {entrywidth: 0, entrywidthmode: "pixels"});
     // Side-by-side panels: stack them, each with the full width.
     if (out.xaxis2 && out.yaxis2) {
       var titles = (out.annotations || []).filter(function (a) {
@@ -62,7 +63,9 @@
         return Math.max.apply(null, c.split("<br>").map(function (part) { return part.length; }));
       }));
       if (axis === "x" && cats.length * Math.min(longest, limit) * 7 > width * 0.85) {
-        out.xaxis = Object.assign({}, out.xaxis, {tickangle: -90, automargin: true});  // too many to sit side by side
+        // Too many to sit side by side: one line each, turned upright.
+        out.xaxis = Object.assign({}, out.xaxis, {tickangle: -90, automargin: true, tickmode: "array", tickvals: cats,
+          ticktext: cats.map(function (c) { return c.replace(/<br>/g, " "); })});
         return;
       }
       if (longest <= limit) { return; }
