@@ -22,6 +22,7 @@ Questions are jupyterquiz dictionaries. Use the helpers to write them::
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 from dataclasses import dataclass
 from typing import Mapping
@@ -103,7 +104,24 @@ class SelfCheck:
         # Answers are shuffled in the reader's browser, so the right one is not always first.
         div = render_div(div_id, False, True, False, 1_000_000, 700, 10, "left")
         return (f'<section class="self-check" aria-label="Self-check: {self.name}">'
-                f"{div}</div>{build_styles(div_id, COLOURS)}<script>{script}</script></section>")
+                f"{div}</div>{build_styles(div_id, COLOURS)}<script>{script}</script>{self.answer_key_html()}</section>")
+
+    def answer_key_html(self) -> str:
+        """The right answers, hidden on the web page; the print edition shows them in an appendix."""
+        items = []
+        for q in self.questions:
+            right = [a for a in q["answers"] if a.get("correct")]
+            if q["type"] == "numeric":
+                low, high = right[0]["range"]
+                middle, tol = (low + high) / 2, (high - low) / 2
+                answer = f"{middle:g}" + (f" (± {tol:.2g})" if tol > 1e-6 else "")
+            else:
+                answer = "; ".join(a["answer"] for a in right)
+            feedback = right[0].get("feedback", "") if right else ""
+            items.append(f"<li><p>{html.escape(q['question'])}</p><p><strong>Answer:</strong> {html.escape(answer)}"
+                         + (f" {html.escape(feedback)}" if feedback and feedback != "Correct!" else "") + "</p></li>")
+        return f'<div class="self-check-key" hidden><ol>{"".join(items)}</ol></div>'
+
 
     def _repr_html_(self) -> str:
         return self.html()
