@@ -71,7 +71,9 @@ def inline_icons(page: str, icons: dict) -> str:
 
 
 def _selector_kept(selector: str, used: set[str]) -> bool:
-    classes = re.findall(r"\.(-?[_a-zA-Z][\w-]*)", selector)
+    # Classes inside :not(), :is(), :where() or :has() need not be present for the rule to match.
+    required = re.sub(r":(?:not|is|where|has)\([^()]*(?:\([^()]*\)[^()]*)*\)", "", selector)
+    classes = re.findall(r"\.(-?[_a-zA-Z][\w-]*)", required)
     if any(c.startswith("fa") and ("before" in selector or c not in ("fa-lg",)) for c in classes):
         return False  # Font Awesome's class rules: the icons are inline SVG now
     return all(c in used for c in classes)

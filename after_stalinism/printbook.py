@@ -166,10 +166,20 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 
 
 def print_edition(html_dir: Path, out_dir: Path, only_lessons: list[int] | None = None,
-                  course: bool = True, root: Path = ROOT) -> list[Path]:
+                  course: bool = True, root: Path = ROOT, browser=None) -> list[Path]:
     """Write ``course.pdf`` (if ``course``) and ``lesson-N.pdf`` for each lesson number in
-    ``only_lessons`` (all lessons if None) from the built book in ``html_dir``; return the paths."""
-    from playwright.sync_api import sync_playwright
+    ``only_lessons`` (all lessons if None) from the built book in ``html_dir``; return the paths.
+    ``browser``: a running Playwright chromium to use (by default one is started)."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            started = pw.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+            try:
+                return print_edition(html_dir, out_dir, only_lessons, course, root, started)
+            finally:
+                started.close()
 
     html_dir, out_dir = Path(html_dir), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -185,30 +195,27 @@ def print_edition(html_dir: Path, out_dir: Path, only_lessons: list[int] | None 
     site = f"http://127.0.0.1:{server.server_address[1]}"
     written = []
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
-                          else r.abort())
-            page = context.new_page()
-            snapshots: dict[str, str] = {}
-            for path, pages in jobs.items():
-                for name in pages:
-                    if name not in snapshots:
-                        page.goto(f"{site}/{name}.html", wait_until="load")
-                        page.wait_for_timeout(200)
-                        snapshots[name] = page.evaluate(SNAPSHOT_JS)
-                heading = title if path.stem == "course" else f"{title}: lesson {path.stem.split('-')[1]}"
-                (html_dir / PRINT_FILE).write_text(assemble(heading, {n: snapshots[n] for n in pages}), encoding="utf-8")
-                page.goto(f"{site}/{PRINT_FILE}", wait_until="load")
-                page.pdf(path=str(path), format="A4", print_background=True, outline=True, tagged=True,
-                         display_header_footer=True, header_template="<span></span>",
-                         footer_template='<div style="font-size:8pt;width:100%;text-align:center">'
-                                         '<span class="pageNumber"></span></div>',
-                         margin={"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"})
-                written.append(path)
-            browser.close()
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
+                      else r.abort())
+        page = context.new_page()
+        snapshots: dict[str, str] = {}
+        for path, pages in jobs.items():
+            for name in pages:
+                if name not in snapshots:
+                    page.goto(f"{site}/{name}.html", wait_until="load")
+                    page.wait_for_timeout(200)
+                    snapshots[name] = page.evaluate(SNAPSHOT_JS)
+            heading = title if path.stem == "course" else f"{title}: lesson {path.stem.split('-')[1]}"
+            (html_dir / PRINT_FILE).write_text(assemble(heading, {n: snapshots[n] for n in pages}), encoding="utf-8")
+            page.goto(f"{site}/{PRINT_FILE}", wait_until="load")
+            page.pdf(path=str(path), format="A4", print_background=True, outline=True, tagged=True,
+                     display_header_footer=True, header_template="<span></span>",
+                     footer_template='<div style="font-size:8pt;width:100%;text-align:center">'
+                                     '<span class="pageNumber"></span></div>',
+                     margin={"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"})
+            written.append(path)
+        context.close()
     finally:
         server.shutdown()
         (html_dir / PRINT_FILE).unlink(missing_ok=True)

@@ -104,7 +104,7 @@ class SelfCheck:
         # Answers are shuffled in the reader's browser, so the right one is not always first.
         div = render_div(div_id, False, True, False, 1_000_000, 700, 10, "left")
         return (f'<section class="self-check" aria-label="Self-check: {self.name}">'
-                f"{div}</div>{build_styles(div_id, COLOURS)}<script>{script}</script>{self.answer_key_html()}</section>")
+                f"{div}</div>{build_styles(div_id, COLOURS)}{self.answer_key_html()}<script>{script}</script></section>")
 
     def answer_key_html(self) -> str:
         """The right answers, hidden on the web page; the print edition shows them in an appendix."""

@@ -12,7 +12,7 @@ from conftest import toc_pages
 pytestmark = [pytest.mark.book, pytest.mark.browser]
 
 
-def test_lesson_pdf_has_pages_text_figures_links_and_answers(built_book: Path, tmp_path: Path):
+def test_lesson_pdf_has_pages_text_figures_links_and_answers(built_book: Path, browser, tmp_path: Path):
     from pypdf import PdfReader
 
     from after_stalinism.printbook import print_edition
@@ -22,7 +22,7 @@ def test_lesson_pdf_has_pages_text_figures_links_and_answers(built_book: Path, t
     n_figures = html.count('class="course-figure"') + html.count('class="explorer"')
     assert n_figures >= 3
 
-    [pdf] = print_edition(built_book, tmp_path, only_lessons=[2], course=False)
+    [pdf] = print_edition(built_book, tmp_path, only_lessons=[2], course=False, browser=browser)
     assert pdf.name == "lesson-2.pdf"
     reader = PdfReader(pdf)
     assert 8 <= len(reader.pages) <= 80
