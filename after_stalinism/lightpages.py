@@ -79,13 +79,26 @@ def _selector_kept(selector: str, used: set[str]) -> bool:
     return all(c in used for c in classes)
 
 
+def _split_selectors(prelude: str) -> list[str]:
+    """A selector list split at its top-level commas (not those inside ``:not(a, b)``)."""
+    parts, depth, current = [], 0, ""
+    for char in prelude:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    return [*parts, current.strip()]
+
+
 def purge_css(css: str, used: set[str]) -> str:
     """``css`` without the style rules none of whose selectors can match (a class never used)."""
     def keep(rules) -> list[str]:
         out = []
         for rule in rules:
             if rule.type == "qualified-rule":
-                selectors = [s.strip() for s in tinycss2.serialize(rule.prelude).split(",")]
+                selectors = _split_selectors(tinycss2.serialize(rule.prelude))
                 kept = [s for s in selectors if _selector_kept(s, used)]
                 if kept:
                     out.append(",".join(kept) + "{" + tinycss2.serialize(rule.content) + "}")

@@ -6,8 +6,10 @@ Listed in ``_config.yml`` under ``sphinx.extra_extensions``. It
   (which inherit this process's environment) render figures as HTML and explorers as their static
   twins (see ``figures.static_mode``);
 * serves the course's static files (one local plotly.js bundle, the explorer script, course CSS);
-* loads plotly.js and the explorer script only on pages that contain a figure, keeping the other
-  pages light;
+* loads plotly.js and the figure/explorer script only on pages that contain a figure, keeping the
+  other pages light, and the reader's progress script (``static/progress.js``) on every page;
+* after the build, draws the theme's icons as inline SVG and drops unused theme CSS
+  (``lightpages.lighten``);
 * empties myst-nb's execution cache when the course package or the data change. The cache is
   keyed on each notebook's own code, but every lesson's output also depends on this package and
   on ``data/``; without this, a rebuild after editing a model would show the old figures.
