@@ -4,7 +4,7 @@ pydata-sphinx-theme (under sphinx-book-theme) loads Font Awesome's whole JavaScr
 (1.49 MB) on every page to draw about fifteen icons, and offers no option to leave it out. After
 the HTML build, :func:`lighten` therefore
 
-* replaces each ``<i class="fa-solid fa-NAME">`` with the icon's inline SVG, taken from the
+* replaces each ``<i class="fa-solid fa-NAME">`` (or ``<span ...>``) with the icon's inline SVG, taken from the
   vendored Font Awesome script itself (same drawing, no download), and drops the script;
 * keeps only the rules of the theme's stylesheets whose classes occur somewhere in the book's pages
   or scripts (Bootstrap's utility classes are most of its 400 kB);
@@ -29,7 +29,7 @@ PURGED_CSS = (THEME_CSS, "_static/sphinx-design.min.css", "_static/mystnb.*.css"
 WEBFONTS = "_static/vendor/fontawesome/webfonts"
 STYLE_PREFIX = {"fa-solid": "fas", "fas": "fas", "fa-regular": "far", "far": "far",
                 "fa-brands": "fab", "fab": "fab"}
-ICON_TAG = re.compile(r'<i class="([^"]*\bfa-[^"]*)"([^>]*)>\s*</i>')
+ICON_TAG = re.compile(r'<(?P<tag>i|span) class="([^"]*\bfa-[^"]*)"([^>]*)>\s*</(?P=tag)>')
 FA_SCRIPT = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
 SEARCH_SCRIPTS = re.compile(r'\s*<script src="[^"]*(?:_static/searchtools\.js|_static/language_data\.js|'
                             r'searchindex\.js)"></script>')
@@ -57,14 +57,14 @@ def icon_library(script: Path) -> dict[tuple[str, str], tuple[int, int, str]]:
 def inline_icons(page: str, icons: dict) -> str:
     """``page`` with its Font Awesome ``<i>`` tags drawn as inline SVG (unknown icons are kept)."""
     def svg(match: re.Match) -> str:
-        classes = match.group(1).split()
+        classes = match.group(2).split()
         style = next((STYLE_PREFIX[c] for c in classes if c in STYLE_PREFIX), "fas")
         name = next((c[3:] for c in classes if c.startswith("fa-") and c not in STYLE_PREFIX and c[3:] not in
                      ("lg", "fw", "sm", "xs", "2x")), None)
         if (style, name) not in icons:
             return match.group(0)
         width, height, path = icons[(style, name)]
-        return (f'<svg class="{htmllib.escape(" ".join(classes))} svg-inline--fa"{match.group(2)} '
+        return (f'<svg class="{htmllib.escape(" ".join(classes))} svg-inline--fa"{match.group(3)} '
                 f'aria-hidden="true" focusable="false" viewBox="0 0 {width} {height}">'
                 f'<path d="{path}"></path></svg>')
     return ICON_TAG.sub(svg, page)
