@@ -144,7 +144,7 @@ class ScorecardBuilder(TwinDisplay):
                 f'browser. The ratings you choose are your interpretation.</p>'
                 f'<form class="explorer-controls scorecard-controls" onsubmit="return false">{"".join(controls)}</form>'
                 f'<p class="scorecard-result" id="{uid}-result" aria-live="polite"></p>'
-                f'<p class="figure-title" id="{uid}-title"></p>'
+                f'<p class="figure-title" id="{uid}-title">{figure["title"]}</p>'
                 f'<div class="explorer-plot" id="{uid}-plot"></div><p class="figure-note">{figure["note"]}</p>'
                 f'<script type="application/json" id="{uid}-spec">{data}</script>'
                 f'<script>courseScorecard("{uid}");</script></figure>')

@@ -209,13 +209,15 @@ class Explorer(TwinDisplay):
                               "controls": len(self.controls)}, separators=(",", ":"))
         payload = payload.replace("</", "<\\/")  # keep the JSON from closing its script tag
         note = f'<p class="explorer-note">{html.escape(self.note)}</p>' if self.note else ""
+        # The default run's title and note are in the page itself (readers without JavaScript, print).
+        default = self.runs()["figures"]["-".join(str(_default_index(c)) for c in self.controls.values())]
         return (
             f'<figure class="explorer" id="{uid}">'
             f'<figcaption class="explorer-title">{html.escape(self.title)}</figcaption>{note}'
             f'<form class="explorer-controls" onsubmit="return false">{"".join(controls_html)}</form>'
-            f'<p class="figure-title" id="{uid}-title" aria-live="polite"></p>'
+            f'<p class="figure-title" id="{uid}-title" aria-live="polite">{default["title"]}</p>'
             f'<div class="explorer-plot" id="{uid}-plot"></div>'
-            f'<p class="figure-note" id="{uid}-note"></p>'
+            f'<p class="figure-note" id="{uid}-note">{default["note"]}</p>'
             f'<script type="application/json" id="{uid}-runs">{payload}</script>'
             f'<script>courseExplorer("{uid}");</script>'
             f"</figure>"
