@@ -2,7 +2,8 @@
 
 Every page: no console errors, no request leaving the site, every plotly figure drawn with data,
 and no serious or critical accessibility violation found by axe-core. The static explorer really
-changes its figure when a control moves.
+changes its figure when a control moves. At 390 px and 1280 px no figure's text overlaps or leaves
+it; captions stay readable in dark mode; pages stay light; a reader's progress survives a reload.
 """
 
 from __future__ import annotations
