@@ -7,19 +7,44 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from . import data
 from .data import load
 from .lessons import lesson
+from .webfigure import NOTE_NAME
 
 REDENOMINATION = pd.Timestamp("2009-11-30")
 OLD_WON_PER_NEW_WON = 100
 
 
-def source_note(fig: go.Figure, text: str, width: int = 100, bottom: int = 110) -> go.Figure:
-    """A caption under the plot naming the source; ``width`` is characters per line, ``bottom``
-    the margin in pixels that leaves room for it."""
-    fig.add_annotation(text="<br>".join(textwrap.wrap(text, width)), xref="paper", yref="paper", x=0, y=-0.22, showarrow=False,
-                       xanchor="left", yanchor="top", font={"size": 11, "color": "#444"}, align="left")
-    fig.update_layout(margin={"b": bottom})
+def source_note(fig: go.Figure, text: str, width: int = 100, below: int = 64) -> go.Figure:
+    """A note under the plot naming the source: ``width`` characters per line, ``below`` pixels
+    under the plot area (clear of the x axis's labels and title), with the bottom margin it needs.
+
+    The note is an annotation named ``webfigure.NOTE_NAME``: the HTML book shows it as a caption
+    under the figure instead."""
+    lines = textwrap.wrap(text, width)
+    # Anchored at the plot's right edge: a wide left margin (long bar labels) cannot push it off.
+    fig.add_annotation(text="<br>".join(lines), name=NOTE_NAME, xref="paper", yref="paper", x=1, y=0,
+                       yshift=-below, showarrow=False, xanchor="right", yanchor="top",
+                       font={"size": 11, "color": "#444"}, align="left")
+    fig.update_layout(margin={"b": below + 15 * len(lines) + 12})
+    return fig
+
+
+def data_note(fig: go.Figure, table: str, lead: str = "", remark: str = "", width: int = 100) -> go.Figure:
+    """A source note built from ``table``'s sources and certainty in data/datapackage.json."""
+    return source_note(fig, " ".join(part for part in (lead, data.citation(table), remark) if part), width=width)
+
+
+def legend_on_top(fig: go.Figure, rows: int = 1, title_lines: int = 1, above: int = 0) -> go.Figure:
+    """Title at the top, then the legend in ``rows`` horizontal rows, then the plot: the legend
+    never meets the axis labels or the source note under the plot. ``above``: pixels to leave
+    between legend and plot (for subplot titles)."""
+    height = fig.layout.height or 450
+    fig.update_layout(title={"y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 12 + 8 * (title_lines - 1)}},
+                      legend={"orientation": "h", "x": 0, "xanchor": "left", "y": 1.01 + above / height,
+                              "yanchor": "bottom"},
+                      margin={"t": 24 + 26 * title_lines + 24 * rows + above})
     return fig
 
 
@@ -63,10 +88,9 @@ def rice_price_figure(unit: str = "new won", scale: str = "log", start_year: int
     fig.update_layout(
         title=f"Rice in North Korea, won per kg (all prices in {unit})",
         yaxis={"title": f"{unit} per kg", "type": scale},
-        xaxis={"title": "date of the report"}, height=460, legend={"orientation": "h", "y": 1.1, "x": 0},
+        xaxis={"title": "date of the report"}, height=540,
     )
-    return source_note(fig, "Data: scattered reports (Nautilus 2004, Daily NK, Good Friends, RFA, "
-                             "Asiapress); see the rice_prices table. Not a continuous series.")
+    return data_note(legend_on_top(fig), "rice_prices", remark="Not a continuous series.")
 
 
 def defector_arrivals_figure(series: str = "arrivals_latest_vintage_seen") -> go.Figure:
@@ -76,9 +100,8 @@ def defector_arrivals_figure(series: str = "arrivals_latest_vintage_seen") -> go
     fig = go.Figure(go.Bar(x=frame["year"], y=frame[series], marker_color="#08519c",
                            name="arrivals", hovertemplate="%{x}: %{y:,} people<extra></extra>"))
     fig.update_layout(title="North Korean defectors arriving in South Korea, by year",
-                      yaxis_title="people", xaxis_title="year", height=420)
-    return source_note(fig, "Data: Ministry of Unification figures as reported in the press "
-                             "(defector_arrivals table; values are revised between vintages).")
+                      yaxis_title="people", xaxis_title="year", height=500)
+    return data_note(fig, "defector_arrivals")
 
 
 def timeline_figure() -> go.Figure:
@@ -94,8 +117,8 @@ def timeline_figure() -> go.Figure:
     fig.update_layout(title="Timeline, 1945–2016 (hover for each event and its date)",
                       xaxis_title="year", yaxis={"categoryorder": "array",
                                                  "categoryarray": rows[::-1]},
-                      height=380, showlegend=False)
-    return source_note(fig, "Data: timeline table; each event names its source.")
+                      height=440, showlegend=False)
+    return data_note(fig, "timeline")
 
 
 def market_counts_figure() -> go.Figure:
@@ -111,9 +134,16 @@ def market_counts_figure() -> go.Figure:
         ))
     fig.update_layout(title="Counts of North Korea's official markets, by who counted",
                       xaxis={"title": "year of the count", "dtick": 1}, yaxis={"title": "markets", "range": [0, 500]},
-                      height=440, legend={"orientation": "h", "y": -0.25, "x": 0})
-    return source_note(fig, "Data: official_markets table (RFA, Hankyung, Yonhap, SBS, Daily NK Japan). Counters "
-                            "use different definitions; counts whose year was not shown are left out.", bottom=170)
+                      height=560)
+    legend_on_top(fig, rows=3).update_layout(legend={"entrywidth": 0.5, "entrywidthmode": "fraction"})  # two columns
+    return data_note(fig, "official_markets",
+                     remark="Counters use different definitions; counts whose year was not shown are left out.")
+
+
+def _millions(low: float, high: float) -> str:
+    """A death-toll range in millions, short enough to print beside its bar: "0.6-1 million"."""
+    low_m, high_m = f"{low / 1e6:.2g}", f"{high / 1e6:.2g}"
+    return f"{high_m} million" if low_m == high_m else f"{low_m}-{high_m} million"
 
 
 def famine_estimates_figure() -> go.Figure:
@@ -125,16 +155,17 @@ def famine_estimates_figure() -> go.Figure:
     for wave, colour in colours.items():
         part = frame[frame["wave"] == wave]
         fig.add_trace(go.Bar(
-            y=part["who"].str.slice(0, 48), x=(part["high"] - part["low"]).where(part["high"] > part["low"], 8000),
+            y=["<br>".join(textwrap.wrap(who, 40)) for who in part["who"]],
+            x=(part["high"] - part["low"]).where(part["high"] > part["low"], 8000),
             base=part["low"], orientation="h", name=wave, marker_color=colour,
-            text=part["estimate"], hovertemplate="%{text}<br>%{y}<extra>" + wave + "</extra>",
+            text=[_millions(low, high) for low, high in zip(part["low"], part["high"])], textposition="outside",
+            customdata=part["estimate"], hovertemplate="%{customdata}<br>%{y}<extra>" + wave + "</extra>",
         ))
     fig.update_layout(title="Estimates of excess deaths in the famine of the 1990s",
-                      xaxis={"title": "deaths", "tickformat": ",", "range": [0, 3_600_000]},
-                      yaxis={"automargin": True}, height=480, barmode="overlay",
-                      legend={"orientation": "h", "y": 1.1, "x": 0})
-    return source_note(fig, "Data: famine_estimates table (Haggard & Noland 2007, pp. 73-74; Goodkind & West 2001; "
-                             "Noland, PIIE blog 2013 and 2015). Census-based rows seen only in Noland's summary.")
+                      xaxis={"title": "deaths", "tickformat": ",", "range": [0, 4_200_000]},
+                      yaxis={"automargin": True}, height=560, barmode="overlay")
+    return data_note(legend_on_top(fig, rows=1), "famine_estimates",
+                     remark="Census-based rows seen only in Noland's summary.")
 
 
 def income_shares_figure() -> go.Figure:
@@ -149,9 +180,8 @@ def income_shares_figure() -> go.Figure:
     ))
     fig.update_layout(title="How much of households' income came from outside the state?",
                       xaxis={"title": "per cent (the measures differ: see hover)", "range": [0, 100]},
-                      yaxis={"automargin": True, "autorange": "reversed"}, height=380, showlegend=False)
-    return source_note(fig, "Data: income_shares table (Kim & Song 2008; Kim & Kim 2016, citing Grossman 1987 and "
-                             "Kim 2003). The Soviet 23% is a share of spending, not income.")
+                      yaxis={"automargin": True, "autorange": "reversed"}, height=440, showlegend=False)
+    return data_note(fig, "income_shares", remark="The Soviet 23% is a share of spending, not income.")
 
 
 def mobile_subscribers_figure() -> go.Figure:
@@ -161,16 +191,17 @@ def mobile_subscribers_figure() -> go.Figure:
     for network, colour, symbol in (("Sunnet", "#969696", "square"), ("Koryolink", "#08519c", "circle")):
         rows = frame[frame["network"] == network]
         fig.add_trace(go.Scatter(
-            x=rows["date_as_reported"], y=rows["subscribers"], mode="lines+markers", name=network,
-            marker={"size": 9, "color": colour, "symbol": symbol}, line={"color": colour},
-            text=rows["network"] + ", " + rows["source"], hovertemplate="%{x}: %{y:,}<br>%{text}<extra></extra>",
+            x=[date.replace(" 20", "<br>20") for date in rows["date_as_reported"]], y=rows["subscribers"],
+            mode="lines+markers", name=network, marker={"size": 9, "color": colour, "symbol": symbol},
+            line={"color": colour}, text=rows["network"] + ", " + rows["source"],
+            hovertemplate="%{x}: %{y:,}<br>%{text}<extra></extra>",
         ))
     fig.update_layout(title="Mobile phone subscribers in North Korea, 2003-2013: two separate networks",
-                      xaxis={"title": "date of the count (uneven intervals)", "type": "category"},
-                      yaxis={"title": "subscribers", "tickformat": ","}, height=420, showlegend=True,
-                      legend={"x": 0.01, "y": 0.99, "xanchor": "left", "yanchor": "top"})
-    return source_note(fig, "Data: mobile_subscribers table (38 North; Orascom via the press). Sunnet was banned in 2004 "
-                             "after the Ryongchon explosion; Koryolink opened in December 2008. No counts exist for the ban.")
+                      xaxis={"title": "date of the count (uneven intervals)", "type": "category", "tickangle": 0},
+                      yaxis={"title": "subscribers", "tickformat": ","}, height=480, showlegend=True)
+    return data_note(legend_on_top(fig, rows=1), "mobile_subscribers",
+                     remark="Sunnet was banned in 2004 after the Ryongchon explosion; Koryolink opened in "
+                            "December 2008. No counts exist for the ban.")
 
 
 def purge_claims_figure() -> go.Figure:
@@ -180,7 +211,8 @@ def purge_claims_figure() -> go.Figure:
     years = frame["measure"].str.slice(-4)
     fig = go.Figure(go.Bar(x=years, y=frame["count"], marker_color="#8c2d04",
                            hovertemplate="%{x}: %{y} (INSS claim)<extra></extra>", name="claimed"))
-    fig.update_layout(title="Executions and purges of officials claimed by INSS (South Korean intelligence), 2012-15",
-                      xaxis_title="year", yaxis_title="officials executed or purged (claimed)", height=400)
-    return source_note(fig, "CLAIMS, not confirmed figures: INSS white paper (Dec 2016) via Korea Times and Daily NK; "
-                             "see the purge_claims table. Some earlier execution claims were later contradicted.")
+    fig.update_layout(title="Executions and purges of officials claimed by INSS<br>(South Korean intelligence), 2012-15",
+                      margin={"t": 90},
+                      xaxis_title="year", yaxis_title="officials executed or purged (claimed)", height=460)
+    return data_note(fig, "purge_claims", lead="CLAIMS, not confirmed figures (INSS white paper, Dec 2016).",
+                     remark="Some earlier execution claims were later contradicted.")

@@ -10,17 +10,18 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from . import models
-from .charts import source_note
+from .charts import legend_on_top, source_note
 from .figures import PLOTLY_CONFIG
 from .twin import Choice, Explorer, Slider, TwinDisplay
+from .webfigure import figure_payload
 
 MODEL_NOTE = "MODEL, not data: illustrative settings chosen by the course (see the lesson text). "
 COLOURS = {"state": "#8c2d04", "market": "#08519c", "rent": "#6baed6", "unmet": "#bdbdbd",
@@ -62,7 +63,7 @@ def scorecard_figure(first: str | Mapping[str, float], second: str | Mapping[str
         legend={"orientation": "v", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"},
     )
     return source_note(fig, "The course's interpretation of the sources, not a measurement: the lesson "
-                            "gives the source for each preset rating. Index = mean rating / 4.", width=55, bottom=140)
+                            "gives the source for each preset rating. Index = mean rating / 4.", width=80)
 
 
 def scorecard_explorer() -> Explorer:
@@ -119,12 +120,12 @@ class ScorecardBuilder(TwinDisplay):
     def static_html(self) -> str:
         uid = "scorecard-" + hashlib.sha1((self.start + self.compare_with).encode()).hexdigest()[:10]
         start = models.preset_profile(self.start)
-        spec = json.loads(self._figure(start, self.compare_with).to_json())
+        figure = figure_payload(self._figure(start, self.compare_with))
         payload = {
             "features": list(models.FEATURES), "max": models.RATING_MAX,
             "presets": {name: [models.preset_profile(name)[f] for f in models.FEATURES] for name in models.PRESETS},
             "title": "Bialer's seven features, rated 0 (absent) to 4 (extreme)",
-            "figure": {"data": spec["data"], "layout": spec["layout"]}, "config": PLOTLY_CONFIG,
+            "figure": {"data": figure["data"], "layout": figure["layout"]}, "config": PLOTLY_CONFIG,
         }
         levels = ["0 absent", "1 weak", "2 partial", "3 strong", "4 extreme"]
         controls = []
@@ -143,7 +144,8 @@ class ScorecardBuilder(TwinDisplay):
                 f'browser. The ratings you choose are your interpretation.</p>'
                 f'<form class="explorer-controls scorecard-controls" onsubmit="return false">{"".join(controls)}</form>'
                 f'<p class="scorecard-result" id="{uid}-result" aria-live="polite"></p>'
-                f'<div class="explorer-plot" id="{uid}-plot"></div>'
+                f'<p class="figure-title" id="{uid}-title">{figure["title"]}</p>'
+                f'<div class="explorer-plot" id="{uid}-plot"></div><p class="figure-note">{figure["note"]}</p>'
                 f'<script type="application/json" id="{uid}-spec">{data}</script>'
                 f'<script>courseScorecard("{uid}");</script></figure>')
 
@@ -164,17 +166,17 @@ def dependence_figure(distribution: float, market: float, repression_cost: float
                          marker_color="#252525", showlegend=False, text=[f"{v:.2f}" for v in table["dependence"]],
                          textposition="outside", hovertemplate="%{x}: %{y:.2f}<extra>dependence</extra>"),
                   row=1, col=2)
-    fig.update_layout(barmode="stack", height=540, legend={"orientation": "h", "y": -0.14, "x": 0, "traceorder": "normal"},
+    fig.update_layout(barmode="stack", height=560, legend={"traceorder": "normal"},
                       title=(f"State supplies {_pct(distribution)} of needs; the market fills {_pct(market)} "
                              f"of the gap;<br>repressing markets costs {_pct(repression_cost)}"),
-                      margin={"t": 110})
+                      )
+    legend_on_top(fig, rows=1, title_lines=2, above=28)
     fig.update_xaxes(tickangle=0, row=1, col=1)
     fig.update_xaxes(tickangle=0, tickfont={"size": 10}, row=1, col=2)  # three labels in a narrow panel
     fig.update_yaxes(range=[0, 1.6], tickformat=".0%", row=1, col=1)
     fig.update_yaxes(range=[0, 1.15], row=1, col=2)
     return source_note(fig, MODEL_NOTE + "The centre serves cadres, then enterprises, then households; "
-                            "dependence = the share of a group's income the centre could take away.",
-                       width=90, bottom=160)
+                            "dependence = the share of a group's income the centre could take away.", width=90)
 
 
 def dependence_explorer() -> Explorer:
@@ -212,7 +214,9 @@ def diffusion_figure(border: float, radios: float, media: float, crackdown: floa
     fig.update_layout(title=f"Share who know the outside world is richer: {verdict}", height=440,
                       xaxis_title="years after the blockade starts to leak",
                       yaxis={"title": "share of population", "range": [0, 1], "tickformat": ".0%"},
-                      legend={"orientation": "h", "y": 1.1, "x": 0})
+                      xaxis={"ticklabelstandoff": 6},  # keeps the "0" of years off the "0%" of shares
+                      )
+    legend_on_top(fig)
     return source_note(fig, MODEL_NOTE + "Channels and crackdown are on 0-1 scales; the weights are "
                              "illustrative, not estimated.")
 
@@ -243,7 +247,7 @@ def cadre_figure(preset: str, purge_risk: float) -> go.Figure:
           for s in axis] for e in axis]
     fig = go.Figure(go.Heatmap(
         x=axis, y=axis, z=z, zmin=-1, zmax=1, colorscale="RdBu", zmid=0,
-        colorbar={"title": {"text": "reform minus<br>status quo"}},
+        colorbar={"title": {"text": "reform minus status quo", "side": "right"}},
         hovertemplate="survive reform %{x:.0%}, exit value %{y:.0%}: %{z:+.2f}<extra></extra>",
     ))
     fig.add_trace(go.Contour(x=axis, y=axis, z=z, showscale=False, contours={"start": 0, "end": 0, "size": 1,
@@ -264,7 +268,7 @@ def cadre_figure(preset: str, purge_risk: float) -> go.Figure:
     )
     return source_note(fig, MODEL_NOTE + "Today's privileges = 1. Blue: backing reform pays; red: the "
                             "status quo pays; the black line is where they are equal. The other "
-                            "parameters are the preset's.", width=90, bottom=140)
+                            "parameters are the preset's.", width=90)
 
 
 def cadre_explorer() -> Explorer:

@@ -44,11 +44,12 @@ def check_book_compatible(fig: go.Figure) -> None:
             )
 
 
-def figure_html(fig: go.Figure, div_id: str | None = None) -> str:
-    """The figure as an HTML fragment that relies on the page's shared plotly.js."""
+def figure_html(fig: go.Figure) -> str:
+    """The figure as an HTML fragment that relies on the page's shared plotly.js (see ``webfigure``)."""
+    from .webfigure import figure_html as page_figure
+
     check_book_compatible(fig)
-    return pio.to_html(fig, include_plotlyjs=False, full_html=False, config=PLOTLY_CONFIG,
-                       div_id=div_id, validate=False)
+    return page_figure(fig, PLOTLY_CONFIG)
 
 
 def figure_bundle(fig: go.Figure) -> dict:

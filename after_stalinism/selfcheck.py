@@ -22,9 +22,10 @@ Questions are jupyterquiz dictionaries. Use the helpers to write them::
 from __future__ import annotations
 
 import hashlib
+import html
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from jupyterquiz.dynamic.loader import load_questions_script
 from jupyterquiz.dynamic.renderer import build_script, build_styles, render_div
@@ -106,7 +107,24 @@ class SelfCheck:
         div = render_div(div_id, shuffle_questions=False, shuffle_answers=True, preserve_responses=False,
                          num=1_000_000, max_width=700, border_radius=10, question_alignment="left")
         return (f'<section class="self-check" aria-label="Self-check: {self.name}">'
-                f"{div}</div>{build_styles(div_id, COLOURS)}<script>{script}</script></section>")
+                f"{div}</div>{build_styles(div_id, COLOURS)}{self.answer_key_html()}<script>{script}</script></section>")
+
+    def answer_key_html(self) -> str:
+        """The right answers, hidden on the web page; the print edition shows them in an appendix."""
+        items = []
+        for q in self.questions:
+            right = [a for a in q["answers"] if a.get("correct")]
+            if q["type"] == "numeric":
+                low, high = right[0]["range"]
+                middle, tol = (low + high) / 2, (high - low) / 2
+                answer = f"{middle:g}" + (f" (± {tol:.2g})" if tol > 1e-6 else "")
+            else:
+                answer = "; ".join(a["answer"] for a in right)
+            feedback = right[0].get("feedback", "") if right else ""
+            items.append(f"<li><p>{html.escape(q['question'])}</p><p><strong>Answer:</strong> {html.escape(answer)}"
+                         + (f" {html.escape(feedback)}" if feedback and feedback != "Correct!" else "") + "</p></li>")
+        return f'<div class="self-check-key" hidden><ol>{"".join(items)}</ol></div>'
+
 
     def _repr_html_(self) -> str:
         return self.html()

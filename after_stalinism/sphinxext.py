@@ -6,8 +6,10 @@ Listed in ``_config.yml`` under ``sphinx.extra_extensions``. It
   (which inherit this process's environment) render figures as HTML and explorers as their static
   twins (``AFTER_STALINISM_STATIC_HTML``, see ``_modes``);
 * serves the course's static files (one local plotly.js bundle, the explorer script, course CSS);
-* loads plotly.js and the explorer script only on pages that contain a figure, keeping the other
-  pages light;
+* loads plotly.js and the figure/explorer script only on pages that contain a figure, keeping the
+  other pages light, and the reader's progress script (``static/progress.js``) on every page;
+* after the build, draws the theme's icons as inline SVG and drops unused theme CSS
+  (``lightpages.lighten``);
 * empties myst-nb's execution cache when the course package or the data change. The cache is
   keyed on each notebook's own code, but every lesson's output also depends on this package and
   on the data folder the kernels read (``_modes.data_dir()``, so an ``AFTER_STALINISM_DATA``
@@ -23,6 +25,7 @@ from pathlib import Path
 
 from . import __version__
 from ._modes import PACKAGE_DIR, STATIC_ENV, data_dir
+from .lightpages import lighten
 
 STATIC_DIR = Path(__file__).parent / "static"
 PLOTLY_BUNDLE = "plotly-cartesian.min.js"
@@ -118,6 +121,7 @@ def _fix_theme_markup(app, exception) -> None:
             html = html.replace(old, new)
         if html != original:
             page.write_text(html, encoding="utf-8")
+    lighten(Path(app.outdir))
 
 
 def setup(app):
@@ -126,4 +130,5 @@ def setup(app):
     app.connect("html-page-context", _page_assets, priority=900)
     app.connect("build-finished", _fix_theme_markup)
     app.add_css_file("course.css")
+    app.add_js_file("progress.js", loading_method="defer")  # the reader's progress, in their browser
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

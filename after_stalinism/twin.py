@@ -28,12 +28,14 @@ import hashlib
 import html
 import itertools
 import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import plotly.graph_objects as go
 
 from .figures import PLOTLY_CONFIG, check_book_compatible, static_mode
+from .webfigure import split_captions
 
 MAX_RUNS = 400  # precomputed runs per explorer; beyond this the page gets heavy
 
@@ -229,7 +231,7 @@ class Explorer(TwinDisplay):
             spec = json.loads(fig.to_json())
             # The template is identical in every run: store it once.
             template = spec.get("layout", {}).pop("template", template)
-            figures["-".join(map(str, combo))] = {"data": spec["data"], "layout": spec["layout"]}
+            figures["-".join(map(str, combo))] = split_captions(spec)  # title and note as HTML
         self._runs_cache = {"template": template, "figures": figures}
         return self._runs_cache
 
@@ -268,11 +270,15 @@ class Explorer(TwinDisplay):
                               "controls": len(self.controls)}, separators=(",", ":"))
         payload = payload.replace("</", "<\\/")  # keep the JSON from closing its script tag
         note = f'<p class="explorer-note">{html.escape(self.note)}</p>' if self.note else ""
+        # The default run's title and note are in the page itself (readers without JavaScript, print).
+        default = self.runs()["figures"]["-".join(str(_default_index(c)) for c in self.controls.values())]
         return (
             f'<figure class="explorer" id="{uid}">'
             f'<figcaption class="explorer-title">{html.escape(self.title)}</figcaption>{note}'
             f'<form class="explorer-controls" onsubmit="return false">{"".join(controls_html)}</form>'
+            f'<p class="figure-title" id="{uid}-title" aria-live="polite">{default["title"]}</p>'
             f'<div class="explorer-plot" id="{uid}-plot"></div>'
+            f'<p class="figure-note" id="{uid}-note">{default["note"]}</p>'
             f'<script type="application/json" id="{uid}-runs">{payload}</script>'
             f'<script>courseExplorer("{uid}");</script>'
             f"</figure>"

@@ -85,16 +85,19 @@ def main() -> None:
     print(f"| cold build (fresh cache, executes every notebook) | {cold:.1f} s |")
     print(f"| no-change rebuild | {rebuild:.1f} s |")
     heaviest = max(weights, key=lambda p: weights[p][0])
+    plain = [raw for path, (raw, _) in weights.items() if not path.startswith("notebooks/")
+             and path not in ("book/how_to_use", "book/timeline")]
+    print(f"| pages without figures | {min(plain) / mb:.2f}-{max(plain) / mb:.2f} MB raw (target < 0.5 MB) |")
     print(f"| heaviest page ({heaviest}) | {weights[heaviest][0] / mb:.2f} MB raw, "
           f"{weights[heaviest][1] / mb:.2f} MB gzip |")
     slowest = max(seconds, key=seconds.get)
     print(f"| slowest notebook to execute ({slowest}) | {seconds[slowest]:.1f} s |")
     print()
-    print("| page | raw MB | gzip MB | execution s |")
+    print("| page | bytes loaded (raw) | gzip | execution s |")
     print("|---|---|---|---|")
     for path, (raw, gz) in weights.items():
         run = f"{seconds[path]:.1f}" if path in seconds else "-"
-        print(f"| {path} | {raw / mb:.2f} | {gz / mb:.2f} | {run} |")
+        print(f"| {path} | {raw:,} | {gz:,} | {run} |")
 
 
 if __name__ == "__main__":

@@ -68,4 +68,4 @@ def test_figures_the_book_cannot_draw_are_refused():
     polar = go.Figure(go.Scatterpolar(r=[1, 2], theta=[0, 90]))
     with pytest.raises(ValueError, match="'scatterpolar' is not in the book's plotly.js bundle"):
         figure_html(polar)
-    assert "Plotly.newPlot" in figure_html(line(1)) and "<script src" not in figure_html(line(1))
+    assert "courseFigure(" in figure_html(line(1)) and "<script src" not in figure_html(line(1))

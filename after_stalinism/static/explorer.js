@@ -1,3 +1,123 @@
+/* Figures and explorers of the HTML book, drawn with the page's one copy of plotly.js.
+
+   A figure's title and source note are HTML around the plot (after_stalinism.webfigure); the
+   layout is adapted to the width it is drawn at (courseLayout): on a narrow screen side-by-side
+   panels stack, long category labels wrap, legends and colour bars go above the plot. */
+(function () {
+  "use strict";
+  var NARROW = 640;  // px: below this a figure gets its narrow layout
+
+  function copy(value) { return JSON.parse(JSON.stringify(value)); }
+
+  function wrap(text, width) {
+    var words = String(text).replace(/<br>/g, " ").split(" "), lines = [], line = "";
+    words.forEach(function (word) {
+      if (line && (line + " " + word).length > width) { lines.push(line); line = word; }
+      else { line = line ? line + " " + word : word; }
+    });
+    lines.push(line);
+    return lines.join("<br>");
+  }
+
+  function categories(data, axis) {
+    var seen = [];
+    data.forEach(function (trace) {
+      (Array.isArray(trace[axis]) ? trace[axis] : []).forEach(function (v) {
+        // dates and numbers are not categories
+        if (typeof v === "string" && isNaN(Number(v)) && !/^\d{4}-\d\d/.test(v) && seen.indexOf(v) < 0) { seen.push(v); }
+      });
+    });
+    return seen;
+  }
+
+  /* The layout to draw `layout` with at `width` px (a new object; `data` is read, not changed). */
+  window.courseLayout = function (data, layout, width) {
+    var out = copy(layout);
+    out.autosize = true;
+    delete out.width;
+    if (width >= NARROW) { return out; }
+    out.font = Object.assign({}, out.font, {size: 11});
+    out.margin = Object.assign({}, out.margin, {l: 8, r: 8, t: 8, b: 8});
+    var narrowLegend = {orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom"};
+    out.legend = Object.assign({}, out.legend, narrowLegend, {entrywidth: 0, entrywidthmode: "pixels"});
+    // Side-by-side panels: stack them, each with the full width.
+    if (out.xaxis2 && out.yaxis2) {
+      var titles = (out.annotations || []).filter(function (a) {
+        return a.xref === "paper" && a.yref === "paper" && a.y >= 0.99;
+      });
+      out.xaxis = Object.assign({}, out.xaxis, {domain: [0, 1]});
+      out.xaxis2 = Object.assign({}, out.xaxis2, {domain: [0, 1]});
+      out.yaxis = Object.assign({}, out.yaxis, {domain: [0.6, 1]});
+      out.yaxis2 = Object.assign({}, out.yaxis2, {domain: [0, 0.3]});
+      titles.sort(function (a, b) { return a.x - b.x; });
+      titles.forEach(function (a, i) { a.x = 0; a.xanchor = "left"; a.y = i === 0 ? 1 : 0.3; a.yanchor = "bottom"; });
+      out.height = Math.round((out.height || 450) * 1.45);
+    }
+    // Category labels: wrap long ones instead of letting them run into each other.
+    ["x", "y"].forEach(function (axis) {
+      var name = axis + "axis", cats = categories(data, axis);
+      var horizontal = data.some(function (t) { return t.orientation === "h"; });
+      if (!cats.length || (axis === "x") === horizontal) { return; }
+      var limit = axis === "x" ? 12 : 20;
+      var longest = Math.max.apply(null, cats.map(function (c) {
+        return Math.max.apply(null, c.split("<br>").map(function (part) { return part.length; }));
+      }));
+      if (axis === "x" && cats.length * Math.min(longest, limit) * 7 > width * 0.85) {
+        // Too many to sit side by side: one line each, turned upright.
+        out.xaxis = Object.assign({}, out.xaxis, {tickangle: -90, automargin: true, tickmode: "array", tickvals: cats,
+          ticktext: cats.map(function (c) { return c.replace(/<br>/g, " "); })});
+        return;
+      }
+      if (longest <= limit) { return; }
+      [name, name + "2"].forEach(function (key) {
+        if (out[key] || key === name) {
+          out[key] = Object.assign({}, out[key], {tickmode: "array", tickvals: cats, tickangle: 0,
+            ticktext: cats.map(function (c) { return wrap(c, limit); }), automargin: true});
+        }
+      });
+    });
+    // Long labels printed beside bars would run off a narrow plot: they stay in the hover text.
+    data.forEach(function (trace) {
+      if (trace.type === "bar" && trace.textposition === "outside" &&
+          (trace.text || []).some(function (t) { return String(t).length > 6; })) {
+        trace.textposition = "none";
+      }
+    });
+    // Colour bars go above the plot, across it.
+    data.forEach(function (trace) {
+      if (trace.colorbar || trace.type === "heatmap") {
+        trace.colorbar = Object.assign({}, trace.colorbar, {orientation: "h", x: 0, xanchor: "left", y: 1.02,
+          yanchor: "bottom", len: 1, thickness: 12, title: Object.assign({}, (trace.colorbar || {}).title, {side: "top"})});
+      }
+    });
+    return out;
+  };
+
+  /* Draw `figure` ({data, layout}) into `plot` for its current width, and again when the window
+     crosses the narrow/wide boundary. Returns the draw function. */
+  window.courseDraw = function (plot, config, figure) {
+    var narrow = null;
+    function draw(fig) {
+      figure = fig || figure;
+      var width = plot.clientWidth || plot.parentNode.clientWidth;
+      narrow = width < NARROW;
+      var data = copy(figure.data);  // plotly.js writes into the objects it is given
+      return Plotly.react(plot, data, window.courseLayout(data, figure.layout, width), config);
+    }
+    window.addEventListener("resize", function () {
+      var width = plot.clientWidth || plot.parentNode.clientWidth;
+      if ((width < NARROW) !== narrow) { draw(); }
+    });
+    return draw;
+  };
+
+  window.courseFigure = function (uid) {
+    var spec = JSON.parse(document.getElementById(uid + "-spec").textContent);
+    var draw = window.courseDraw(document.getElementById(uid + "-plot"), spec.config, spec);
+    draw();
+  };
+})();
+
 /* The static twin of an after_stalinism.twin.Explorer: switches between precomputed model runs
    with plotly.js when the reader moves a control. No kernel is involved. */
 window.courseExplorer = function (uid) {
@@ -5,7 +125,9 @@ window.courseExplorer = function (uid) {
   var root = document.getElementById(uid);
   var spec = JSON.parse(document.getElementById(uid + "-runs").textContent);
   var plot = document.getElementById(uid + "-plot");
+  var title = document.getElementById(uid + "-title"), note = document.getElementById(uid + "-note");
   var inputs = Array.prototype.slice.call(root.querySelectorAll(".explorer-controls input, .explorer-controls select"));
+  var drawFigure = window.courseDraw(plot, spec.config, null);
 
   function currentKey() {
     return inputs.map(function (el) { return el.value; }).join("-");
@@ -13,11 +135,12 @@ window.courseExplorer = function (uid) {
 
   function draw() {
     var key = currentKey();
-    // plotly.js writes into the objects it is given: hand it a copy of the stored run.
-    var run = JSON.parse(JSON.stringify(spec.runs.figures[key]));
-    run.layout.template = spec.runs.template;
+    var run = spec.runs.figures[key];
+    var layout = Object.assign({}, run.layout, {template: spec.runs.template});
     plot.setAttribute("data-run", key);
-    return Plotly.react(plot, run.data, run.layout, spec.config);
+    title.innerHTML = run.title;  // HTML made safe by after_stalinism.webfigure
+    note.innerHTML = run.note;
+    return drawFigure({data: run.data, layout: layout});
   }
 
   inputs.forEach(function (el) {
@@ -44,6 +167,8 @@ window.courseScorecard = function (uid) {
   var result = document.getElementById(uid + "-result");
   var selects = Array.prototype.slice.call(document.querySelectorAll("#" + uid + " select[data-feature]"));
   var presetSelect = document.getElementById(uid + "-preset");
+  var title = document.getElementById(uid + "-title");
+  var drawFigure = window.courseDraw(plot, spec.config, null);
   var n = spec.features.length;
 
   function index(ratings) {
@@ -67,10 +192,10 @@ window.courseScorecard = function (uid) {
     }
     var summary = preset[top] === mine[top] ? "the two profiles are identical"
       : "largest difference: " + spec.features[top] + " (" + mine[top] + " vs " + preset[top] + ")";
-    fig.layout.title.text = spec.title + "<br><sub>" + summary + "</sub>";
+    title.textContent = spec.title + ": " + summary;
     plot.setAttribute("data-run", mine.join("") + "|" + presetName);
     result.textContent = "Your index: " + mineIndex + " (" + presetName + ": " + presetIndex + "); " + summary + ".";
-    return Plotly.react(plot, fig.data, fig.layout, spec.config);
+    return drawFigure(fig);
   }
 
   selects.concat([presetSelect]).forEach(function (el) { el.addEventListener("input", draw); });

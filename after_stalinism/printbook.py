@@ -1,0 +1,247 @@
+"""The print edition: offline PDFs of the whole course and of each lesson, from the built HTML book.
+
+Usage::
+
+    .venv/bin/python -m after_stalinism.printbook            # build the book, then every PDF
+    .venv/bin/python -m after_stalinism.printbook --lesson 2 # only lesson 2's PDF
+
+Debian's Chromium (the one the browser tests use, driven by Playwright) opens each page of the
+built book, turns every figure and explorer into a static image of its default state
+(``Plotly.toImage``) and lists the explorer's default settings under it. The pages' contents are
+then put into one document: a title page and contents, the pages in the book's order with their
+links turned into links inside the PDF (cross-references, glossary terms, citations), the glossary
+and bibliography, and an appendix with the answers to the self-checks. Chromium prints that
+document to PDF. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import html
+import http.server
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urljoin, urlparse
+
+import yaml
+from bs4 import BeautifulSoup
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+BACK_MATTER = ["book/glossary", "book/bibliography"]
+PRINT_FILE = "_print.html"
+
+# Run in each page: figures become images of their current (default) state, explorers list their
+# settings, and the article's HTML comes back.
+SNAPSHOT_JS = """async () => {
+  for (const gd of Array.from(document.querySelectorAll('.js-plotly-plot'))) {
+    const url = await Plotly.toImage(gd, {format: 'png', width: 900, height: gd.clientHeight || 450, scale: 2});
+    const img = document.createElement('img');
+    img.src = url;
+    img.className = 'print-figure';
+    const title = gd.parentNode.querySelector('.figure-title');
+    img.alt = 'Figure: ' + ((title && title.textContent) || 'chart');
+    gd.replaceWith(img);
+  }
+  for (const form of Array.from(document.querySelectorAll('form.explorer-controls'))) {
+    const parts = Array.from(form.querySelectorAll('.explorer-control')).map(c => {
+      const label = c.querySelector('label').textContent.trim();
+      const el = c.querySelector('select, input');
+      const value = el.tagName === 'SELECT' ? el.options[el.selectedIndex].textContent
+        : c.querySelector('output').textContent;
+      return label + ': ' + value;
+    });
+    const p = document.createElement('p');
+    p.className = 'print-settings';
+    p.textContent = 'Shown with the default settings (' + parts.join('; ') + '). The web edition lets you change them.';
+    form.replaceWith(p);
+  }
+  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  return article.innerHTML;
+}"""
+
+PRINT_CSS = """
+@page { size: A4; margin: 18mm 16mm 20mm 16mm; }
+body { font-family: "DejaVu Serif", Georgia, serif; font-size: 10.5pt; line-height: 1.45; color: #111; }
+h1, h2, h3, h4 { font-family: "DejaVu Sans", Arial, sans-serif; break-after: avoid; }
+.print-page, .print-appendix { break-before: page; }
+.print-cover { text-align: center; padding-top: 30%; }
+.print-toc a { color: #111; text-decoration: none; }
+a { color: #0b3d91; }
+img.print-figure { width: 100%; max-width: 100%; break-inside: avoid; }
+figure { break-inside: avoid; margin: 1em 0; }
+.figure-title { font-weight: bold; }
+.figure-note, .print-settings { font-size: 9pt; color: #333; }
+pre { white-space: pre-wrap; font-size: 8.5pt; background: #f6f6f6; padding: 0.5em; }
+table { border-collapse: collapse; font-size: 9pt; } td, th { border: 1px solid #bbb; padding: 2px 4px; }
+.headerlink, .course-finish, .toggle-details__summary, button.toggle-button, .prev-next-area { display: none !important; }
+.self-check-key[hidden] { display: none; }
+.print-appendix .self-check-key { display: block; }
+.Quiz { border: 1px solid #999; padding: 0.4em; margin: 0.4em 0; break-inside: avoid; }
+.MCButton { display: inline-block; border: 1px solid #999; padding: 1px 6px; margin: 2px; color: #111 !important;
+            background: #fff !important; }
+.QuizCode, .Feedback { display: none; }
+.print-answers-link { font-style: italic; }
+"""
+
+
+def toc_pages(root: Path = ROOT) -> list[str]:
+    """Every page of the book in the order of ``_toc.yml``."""
+    toc = yaml.safe_load((root / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    return pages
+
+
+def lessons(root: Path = ROOT) -> list[str]:
+    return [p for p in toc_pages(root) if p.startswith("notebooks/")]
+
+
+def _key(page: str) -> str:
+    return page.replace("/", "--")
+
+
+def assemble(title: str, snapshots: dict[str, str]) -> str:
+    """One printable HTML document from page snapshots ({page: article HTML}), links rewritten."""
+    included = set(snapshots)
+    body, toc, answers = [], [], []
+    for page, inner in snapshots.items():
+        soup = BeautifulSoup(inner, "html.parser")
+        for tag in soup.find_all("script"):
+            tag.decompose()  # the PDF is static: figures are images already
+        for tag in soup.find_all(id=True):
+            tag["id"] = f"{_key(page)}--{tag['id']}"
+        base = f"http://book/{page}.html"
+        for a in soup.find_all("a", href=True):
+            target = urlparse(urljoin(base, a["href"]))
+            if target.netloc != "book":
+                continue  # a link out of the book stays as it is
+            name = target.path.lstrip("/").removesuffix(".html")
+            if name in included:
+                a["href"] = f"#{_key(name)}--{target.fragment}" if target.fragment else f"#{_key(name)}"
+            else:
+                del a["href"]  # a page this PDF does not contain
+        heading = soup.find("h1")
+        name = heading.get_text(" ", strip=True).replace("#", "").strip() if heading else page
+        toc.append(f'<li><a href="#{_key(page)}">{html.escape(name)}</a></li>')
+        for key in soup.select(".self-check-key"):
+            key.extract()
+            answers.append(f'<h2 id="answers--{_key(page)}">{html.escape(name)}</h2>{key.decode()}')
+            quiz = soup.select_one(".self-check")
+            if quiz is not None:
+                link = soup.new_tag("p", attrs={"class": "print-answers-link"})
+                anchor = soup.new_tag("a", href=f"#answers--{_key(page)}")
+                anchor.string = "Answers: see the appendix."
+                link.append(anchor)
+                quiz.insert_after(link)
+        body.append(f'<section class="print-page" id="{_key(page)}">{soup.decode()}</section>')
+    appendix = ""
+    if answers:
+        toc.append('<li><a href="#answers">Appendix: answers to the self-checks</a></li>')
+        appendix = (f'<section class="print-appendix" id="answers"><h1>Appendix: answers to the self-checks</h1>'
+                    f'{"".join(answers)}</section>')
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+            f'<link rel="stylesheet" href="_static/pygments.css"><style>{PRINT_CSS}</style></head><body>'
+            f'<section class="print-cover"><h1>{html.escape(title)}</h1>'
+            f'<p>Print edition of the course book. Figures show each explorer in its default state.</p></section>'
+            f'<nav class="print-toc print-page"><h1>Contents</h1><ol>{"".join(toc)}</ol></nav>'
+            f'{"".join(body)}{appendix}</body></html>')
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def print_edition(html_dir: Path, out_dir: Path, only_lessons: list[int] | None = None,
+                  course: bool = True, root: Path = ROOT, browser=None) -> list[Path]:
+    """Write ``course.pdf`` (if ``course``) and ``lesson-N.pdf`` for each lesson number in
+    ``only_lessons`` (all lessons if None) from the built book in ``html_dir``; return the paths.
+    ``browser``: a running Playwright chromium to use (by default one is started)."""
+    if browser is None:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            started = pw.chromium.launch(executable_path=CHROMIUM, args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"])
+            try:
+                return print_edition(html_dir, out_dir, only_lessons, course, root, started)
+            finally:
+                started.close()
+
+    html_dir, out_dir = Path(html_dir), Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    all_lessons = lessons(root)
+    numbers = only_lessons if only_lessons is not None else list(range(1, len(all_lessons) + 1))
+    jobs = {out_dir / f"lesson-{n}.pdf": [all_lessons[n - 1], *BACK_MATTER] for n in numbers}
+    if course:
+        jobs = {out_dir / "course.pdf": toc_pages(root), **jobs}
+    title = yaml.safe_load((root / "_config.yml").read_text()).get("title", "Course")
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html_dir)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    site = f"http://127.0.0.1:{server.server_address[1]}"
+    written = []
+    try:
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
+                      else r.abort())
+        page = context.new_page()
+        snapshots: dict[str, str] = {}
+        for path, pages in jobs.items():
+            for name in pages:
+                if name not in snapshots:
+                    page.goto(f"{site}/{name}.html", wait_until="load")
+                    page.wait_for_timeout(200)
+                    snapshots[name] = page.evaluate(SNAPSHOT_JS)
+            heading = title if path.stem == "course" else f"{title}: lesson {path.stem.split('-')[1]}"
+            (html_dir / PRINT_FILE).write_text(assemble(heading, {n: snapshots[n] for n in pages}), encoding="utf-8")
+            page.goto(f"{site}/{PRINT_FILE}", wait_until="load")
+            page.pdf(path=str(path), format="A4", print_background=True, outline=True, tagged=True,
+                     display_header_footer=True, header_template="<span></span>",
+                     footer_template='<div style="font-size:8pt;width:100%;text-align:center">'
+                                     '<span class="pageNumber"></span></div>',
+                     margin={"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"})
+            written.append(path)
+        context.close()
+    finally:
+        server.shutdown()
+        (html_dir / PRINT_FILE).unlink(missing_ok=True)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m after_stalinism.printbook", description=__doc__.split("\n")[0])
+    parser.add_argument("--lesson", type=int, action="append", help="only this lesson's PDF (repeatable)")
+    parser.add_argument("--out", type=Path, default=ROOT / "_build" / "pdf", help="folder for the PDFs")
+    parser.add_argument("--no-build", action="store_true", help="use the HTML already in _build/html")
+    args = parser.parse_args(argv)
+    if not args.no_build:
+        exe = Path(sys.executable).parent / "jupyter-book"
+        result = subprocess.run([str(exe), "build", "-W", "-n", "--keep-going", "."], cwd=ROOT)
+        if result.returncode != 0:
+            print("The book did not build; fix the errors above, then run this again.", file=sys.stderr)
+            return 1
+    html_dir = ROOT / "_build" / "html"
+    if not (html_dir / "index.html").exists():
+        print(f"No built book in {html_dir}: run without --no-build.", file=sys.stderr)
+        return 1
+    for path in print_edition(html_dir, args.out, only_lessons=args.lesson, course=not args.lesson):
+        print(f"wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

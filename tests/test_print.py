@@ -1,0 +1,39 @@
+"""The print edition: one lesson's PDF printed by Debian's chromium from the built book, offline.
+(The whole course's PDF is made the same way, on demand: `python -m after_stalinism.printbook`.)"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import toc_pages
+
+pytestmark = [pytest.mark.book, pytest.mark.browser]
+
+
+def test_lesson_pdf_has_pages_text_figures_links_and_answers(built_book: Path, browser, tmp_path: Path):
+    from pypdf import PdfReader
+
+    from after_stalinism.printbook import print_edition
+
+    lesson = [p for p in toc_pages() if p.startswith("notebooks/")][1]  # lesson 2: figures and explorers
+    html = (built_book / f"{lesson}.html").read_text(encoding="utf-8")
+    n_figures = html.count('class="course-figure"') + html.count('class="explorer"')
+    assert n_figures >= 3
+
+    [pdf] = print_edition(built_book, tmp_path, only_lessons=[2], course=False, browser=browser)
+    assert pdf.name == "lesson-2.pdf"
+    reader = PdfReader(pdf)
+    assert 8 <= len(reader.pages) <= 80
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    for expected in ("The second economy", "Contents", "Glossary", "Bibliography",
+                     "Appendix: answers to the self-checks", "Answer:", "Shown with the default settings"):
+        assert expected in text, f"{expected!r} is missing from the PDF"
+    images = sum(len(page.images) for page in reader.pages)
+    assert images >= n_figures, f"{images} images for {n_figures} figures"
+    internal_links = [a.get_object() for page in reader.pages for a in page.get("/Annots", []) or []
+                      if a.get_object().get("/Subtype") == "/Link" and "/Dest" in a.get_object()]
+    assert len(internal_links) >= 10, "cross-references, glossary terms and citations link inside the PDF"
+    assert reader.outline, "the PDF has bookmarks for its sections"
+    assert not (built_book / "_print.html").exists(), "the print document is not left in the web book"
