@@ -28,7 +28,7 @@ def test_figures_follow_the_static_mode_set_after_import(monkeypatch):
     monkeypatch.setenv(_modes.STATIC_ENV, "1")  # as the book build does, after the import
     static = figure_bundle(bar())
     assert PLOTLY_MIME not in static
-    assert "Plotly.newPlot" in static["text/html"] and "<script src" not in static["text/html"]
+    assert "courseFigure(" in static["text/html"] and "<script src" not in static["text/html"]
 
 
 def test_check_is_silent_only_inside_the_grader(monkeypatch):
