@@ -33,6 +33,12 @@ def is_tests_cell(cell) -> bool:
     return cell.cell_type == "code" and cell.source.lstrip().startswith(TESTS_MARK)
 
 
+def code_cells(path: Path) -> list[str]:
+    """The code a submission runs: its code cells, without any TESTS cell."""
+    nb = nbformat.read(path, as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "code" and not is_tests_cell(c)]
+
+
 def load_questions(source: Path) -> list[Question]:
     """Run the TESTS cells of an (instructor's, trusted) source notebook and return its questions."""
     nb = nbformat.read(source, as_version=4)
