@@ -56,6 +56,7 @@ _DEVICES = ["/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom"
 _STARTED = b"S"                   # written by the student process once the student's code starts
 _GRADER_ERROR = 71                # exit code of a sandbox that failed before the student's code ran
 _MAX_RESULT = 64 * 1024 * 1024    # bytes of values read back at most
+_NOT_YOURS = "; this is not the student's doing: the instructor should look at the grader's set-up"
 
 
 class _CapHeader(ctypes.Structure):
@@ -210,7 +211,8 @@ def _limit(memory_mb: int, max_processes: int) -> None:
 
 def _run_cells(cells: list[str], names: list[str], write_fd: int, cell_timeout: float) -> None:
     """Run the cells, recording each exception and carrying on; send back the named values."""
-    os.environ.clear()  # the grader's environment is none of the student's business
+    os.environ.clear()  # the grader's environment (tokens, paths) is none of the student's business
+    _wipe_environment_block()
     os.environ.update({"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", GRADING_ENV: "1"})
     os.chdir("/tmp")
     devnull = os.open(os.devnull, os.O_RDWR)
@@ -242,6 +244,14 @@ def _run_cells(cells: list[str], names: list[str], write_fd: int, cell_timeout: 
     except BaseException as err:
         values, errors = "{}", errors + [f"your variables could not be read: {type(err).__name__}"]
     _write_all(write_fd, json.dumps({"values": values, "errors": errors}).encode())
+
+
+def _wipe_environment_block() -> None:
+    """Zero the environment strings the worker was started with (what /proc/self/environ shows)."""
+    fields = open("/proc/self/stat").read().rsplit(")", 1)[1].split()
+    start, end = int(fields[47]), int(fields[48])  # env_start, env_end (fields 50 and 51 of stat)
+    if 0 < start < end:
+        ctypes.memset(start, 0, end - start)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -279,10 +289,16 @@ def _intermediate(notebook: str, names, view, write_fd, ready_fd, go_fd, limits,
     cells = code_cells(Path(notebook))
     sources: dict[str, int | str] = {}
     if isolate:
-        if os.geteuid() == 0:
+        if _real_root():
             os.setgroups([])  # no supplementary group of root's comes along
         flags = _NEWUSER | _NEWNS | _NEWPID | _NEWNET | _NEWIPC | _NEWUTS
-        _check(_libc().unshare(flags), "create the namespaces (user, PID, mount, network)")
+        if _libc().unshare(flags) != 0:
+            errno = ctypes.get_errno()
+            why = {1: "this user may not create user namespaces (EPERM)",
+                   28: "the limit on user namespaces is reached or 0 (user.max_user_namespaces)",
+                   22: "this kernel does not support the namespaces needed (EINVAL)"}
+            raise SandboxError(errno, "cannot create the user, PID, mount and network namespaces: "
+                               + why.get(errno, os.strerror(errno)))
         os.write(ready_fd, b"u")
         if os.read(go_fd, 1) != b"g":
             raise SandboxError(0, "the worker could not map the sandbox's user")
@@ -317,9 +333,16 @@ def _report(write_fd: int, err: BaseException) -> None:
         pass
 
 
+def _real_root() -> bool:
+    """Root of the machine, not merely uid 0 inside a user namespace."""
+    with open("/proc/self/uid_map") as f:
+        return os.geteuid() == 0 and f.read().split()[:3] == ["0", "0", "4294967295"]
+
+
 def _map_user(pid: int) -> None:
-    """From outside: map uid/gid 0 inside the sandbox to the grader's (or, for root, to nobody)."""
-    uid, gid = (_NOBODY, _NOBODY) if os.geteuid() == 0 else (os.geteuid(), os.getegid())
+    """From outside: map uid/gid 0 inside the sandbox to the grader's, or, for the machine's real
+    root, to nobody (the kernel never applies the process cap to real root)."""
+    uid, gid = (_NOBODY, _NOBODY) if _real_root() else (os.geteuid(), os.getegid())
     for name, text in [("setgroups", "deny"), ("uid_map", f"0 {uid} 1"), ("gid_map", f"0 {gid} 1")]:
         with open(f"/proc/{pid}/{name}", "w") as f:
             f.write(text)
@@ -414,8 +437,7 @@ def _result(data: bytes, status: int, timed_out: bool, problem: str | None, isol
         reason = problem or data.lstrip(b"\0").decode(errors="replace") or (
             f"the sandbox stopped before the notebook ran (exit status {os.waitstatus_to_exitcode(status)})")
         return RunResult("grader error", seconds=seconds, isolated=isolate,
-                         errors=[f"the grader could not run this notebook ({reason}); this is not the "
-                                 f"student's doing: the instructor should look at the grader's set-up"])
+                         errors=[f"the grader could not run this notebook ({reason}){_NOT_YOURS}"])
     if timed_out:
         return RunResult("timeout", seconds=seconds, isolated=isolate,
                          errors=[f"your notebook did not finish within {timeout:g} seconds "
@@ -436,14 +458,16 @@ def probe(view: list[str]) -> str | None:
     """None if student code can be sandboxed here; else why not, and what to do."""
     import tempfile
 
+    import nbformat
+
     if sys.platform != "linux":
         return f"the sandbox needs Linux namespaces, and this is {sys.platform}"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "probe.ipynb"
-        path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": "import after_stalinism\nx = 1",
-                                               "metadata": {}, "outputs": [], "execution_count": None}],
-                                    "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+        nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import after_stalinism\nx = 1")]),
+                       path)
         result = run_submission(str(path), ["x"], view=view, timeout=30)
     if result.status == "ok" and not result.errors and json.loads(result.values_json).get("x") is not None:
         return None
-    return "; ".join(result.errors) or result.status
+    reason = "; ".join(result.errors) or result.status
+    return reason.removeprefix("the grader could not run this notebook (").removesuffix(f"){_NOT_YOURS}")
