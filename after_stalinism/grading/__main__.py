@@ -29,9 +29,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "release":
-        from .notebook import release
+        from .notebook import ReleaseError, release
 
-        notebook, checks = release(args.source, args.out, classroom=args.classroom)
+        try:
+            notebook, checks = release(args.source, args.out, classroom=args.classroom)
+        except ReleaseError as err:
+            print(f"not released: {err}", file=sys.stderr)
+            return 2
         print(f"wrote {notebook} and {checks}")
         return 0
 
