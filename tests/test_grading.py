@@ -386,6 +386,46 @@ def test_a_damaged_cache_entry_or_a_changed_data_file_is_graded_again(graded, tm
     assert entry.stat().st_mtime_ns != stamp  # the course's data changed: graded again
 
 
+def test_a_worker_that_dies_takes_no_student_with_it(tmp_path):
+    import signal
+    import threading
+    import time
+
+    for name in ["slow_a", "slow_b", "slow_c", "quick"]:
+        submission(tmp_path, name, extra_cells=["import time\ntime.sleep(3)"] if name.startswith("slow") else [])
+
+    def workers() -> list[int]:
+        found = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                stat = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(stat[1]) == os.getpid() and b"spawn_main" in (proc / "cmdline").read_bytes():
+                    found.append(int(proc.name))
+            except (OSError, ValueError, IndexError):
+                pass
+        return found
+
+    killed = []
+
+    def kill_the_workers_once():  # as the out-of-memory killer would, in the middle of grading
+        deadline = time.monotonic() + 60
+        while not workers() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(2)
+        for pid in workers():
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    killer = threading.Thread(target=kill_the_workers_once)
+    killer.start()
+    book = grade_folder(SOURCE, tmp_path / "submissions", tmp_path / "out", jobs=2, timeout=15, progress=False)
+    killer.join()
+    assert killed
+    book = book.set_index("student")
+    assert sorted(book.index) == ["quick", "slow_a", "slow_b", "slow_c"]
+    assert set(book["status"]) == {"ok"} and set(book["total"]) == {MAX}
+
+
 def test_command_line_release_and_grade(tmp_path):
     import subprocess
     import sys

@@ -188,8 +188,9 @@ def _cached_run(path: Path, key: str) -> RunResult | None:
 
 def _run_all(todo: list, run: dict, runs: dict, jobs: int, progress: bool) -> None:
     """Run each submission in a pool of warm workers. If a worker dies, its pool breaks and every
-    unfinished submission with it: those are run again one at a time in fresh pools, so a worker
-    that dies again is pinned on its own submission (``grader error`` after WORKER_RETRIES)."""
+    unfinished submission with it: those run again in a fresh pool, and any broken again then run
+    one at a time, so a worker that keeps dying is pinned on its own submission (``grader error``
+    after WORKER_RETRIES more tries)."""
     from rich.progress import Progress
 
     with Progress(disable=not progress or len(todo) < 10, transient=True) as bar:
@@ -202,7 +203,10 @@ def _run_all(todo: list, run: dict, runs: dict, jobs: int, progress: bool) -> No
                 cached.write_text(json.dumps({"key": key, "run": asdict(result)}))
             bar.advance(task)
 
-        for item in _run_pool(todo, run, jobs, record):
+        broken = _run_pool(todo, run, jobs, record)
+        if broken:  # most likely one culprit, or the machine killed a worker: all again, together
+            broken = _run_pool(broken, run, jobs, record)
+        for item in broken:
             for _ in range(WORKER_RETRIES):
                 if not _run_pool([item], run, 1, record):
                     break
