@@ -71,6 +71,12 @@ signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGTERM, signal
 signal.signal(signal.SIGALRM, signal.SIG_IGN)
 ctypes.CDLL(None).sleep(100000)
 """
+FORGER = """\
+import after_stalinism.grading.values as values
+values.export = lambda namespace, names: (
+    '{"peak_year": {"$int": "not a number"}, "fall_pct": {"$frame": {"columns": ["a"], "data": {}}},'
+    ' "feature": {"$set": 5}, "rice_factor": {"$float": "' + "9" * 5000 + '"}}')
+"""
 TOO_DEEP = """\
 peak_year = inner = []
 for _ in range(200000):
@@ -153,7 +159,7 @@ def hostile_class(base: Path) -> tuple[Path, Path, Path]:
     cells = {"honest_a": [], "signals": [SIGNALS], "honest_b": [], "detached": [DETACHED],
              "fork_bomb": [FORK_BOMB], "reader": [reader(places)], "c_loop": [C_LOOP],
              "writer": [writer([str(out / "gradebook.csv"), str(subs / "honest_a" / "homework.ipynb")])],
-             "too_deep": [TOO_DEEP], "honest_c": []}
+             "too_deep": [TOO_DEEP], "forger": [FORGER], "honest_c": []}
     for student, extra in cells.items():
         nb = reference_submission(SOURCE)
         nb.cells += [nbformat.v4.new_code_cell(code) for code in extra]
@@ -227,7 +233,7 @@ def feedback(run, student: str) -> str:
 def test_grade_finishes_with_every_student_and_honest_ones_right(hostile_run):
     result, book = hostile_run["result"], hostile_run["book"]
     assert result.returncode == 0, result.stderr[-2000:]
-    assert book is not None and len(book) == 10
+    assert book is not None and len(book) == 11
     for student in ["honest_a", "honest_b", "honest_c", "signals", "detached", "writer"]:
         assert book.loc[student, "total"] == MAX and book.loc[student, "status"] == "ok", student
     assert set(book["isolation"]) == {"sandboxed"}
@@ -256,6 +262,14 @@ def test_a_loop_in_c_that_blocks_signals_is_stopped(hostile_run):
     book = hostile_run["book"]
     assert book.loc["c_loop", "status"] == "timeout" and book.loc["c_loop", "total"] == 0
     assert "did not finish within 6 seconds" in feedback(hostile_run, "c_loop")
+
+
+def test_forged_values_cost_only_the_forger(hostile_run):
+    book = hostile_run["book"]
+    assert book.loc["forger", "status"] == "ok"
+    for question in ["q1", "q2", "q5"]:  # the forged answers score nothing
+        assert book.loc["forger", question] == 0, question
+    assert book.loc["forger", "q4"] < book.loc["honest_a", "q4"]  # an infinite number is no answer
 
 
 def test_a_value_too_deep_to_read_costs_only_its_own_question(hostile_run):

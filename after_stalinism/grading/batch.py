@@ -29,7 +29,7 @@ from .notebook import META_KEY, is_tests_cell, load_questions
 from ..data import DATA_DIR
 from ..sphinxext import PACKAGE_DIR, inputs_digest
 from .sandbox import RunResult, allowed_paths, probe, run_submission, warm_up
-from .values import load_export
+from .values import Unsupported, decode
 
 GRADER_VERSION = "2"
 WORKER_RETRIES = 2   # a submission whose worker died is tried again this many times
@@ -118,9 +118,33 @@ def _result_for(sub: Submission, run: RunResult | None, questions: list[Question
         values, errors, seconds, isolated = {}, [sub.problem], 0.0, False
     else:
         status, errors, seconds, isolated = run.status, run.errors, run.seconds, run.isolated
-        values = load_export(run.values_json)
-    graded = [grade_question(q, values) for q in questions]
+        values = _decoded(run.values_json)
+    graded = [_graded(q, values) for q in questions]
     return StudentResult(sub.student, status, graded, errors, seconds, isolated)
+
+
+def _decoded(values_json: str) -> dict:
+    """The student's values. They come from student code, which may have forged them: a value
+    that cannot be decoded is marked unreadable, never allowed to stop the grader."""
+    try:
+        raw = json.loads(values_json)
+    except (ValueError, RecursionError):
+        return {}
+    values = {}
+    for name, data in (raw.items() if isinstance(raw, dict) else []):
+        try:
+            values[name] = decode(data)
+        except Exception:
+            values[name] = Unsupported("value that could not be read")
+    return values
+
+
+def _graded(q: Question, values: dict) -> QuestionResult:
+    try:
+        return grade_question(q, values)
+    except Exception as err:  # a value built to trip the checks: no marks for it, and go on
+        return QuestionResult(q.name, 0.0, q.points, [(False, f"Your answer could not be checked "
+                                                              f"({type(err).__name__}).")])
 
 
 def _tests_digest(questions: list[Question]) -> str:
