@@ -3,8 +3,9 @@
 Run on demand:  .venv/bin/python benchmarks/grading.py [N] [--no-peer]
 Mix: 60% right, 20% wrong answers, 15% raising exceptions, 5% endless loops (which run to the
 timeout). Prints seconds per submission (excluding the timed-out ones' waiting), the peak memory of
-the grader and its workers, and the total wall time; then grades the same submissions with
-nbgrader's ``autograde`` in the same run (see benchmarks/nbgrader_peer.py) for comparison.
+the grader and its workers, and the total wall time; what the sandbox costs per submission (a
+trivial notebook run with and without it); then grades the same submissions with nbgrader's
+``autograde`` in the same run (see benchmarks/nbgrader_peer.py) for comparison.
 """
 
 from __future__ import annotations
@@ -69,6 +70,29 @@ def learner_latency(repeats: int = 20) -> dict[str, float]:
     return latency
 
 
+def isolation_cost(folder: Path, repeats: int = 20) -> dict[str, float]:
+    """Median seconds to run a one-line notebook with and without the sandbox, in a warm process."""
+    import statistics
+
+    from after_stalinism.grading import sandbox
+    from after_stalinism.grading.batch import sandbox_view
+
+    sandbox.warm_up()
+    path = folder / "trivial" / "x.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
+    view = sandbox_view(SOURCE, path.parent, folder / "out-trivial")
+    medians = {}
+    for label, used in [("sandboxed", view), ("unisolated", None)]:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            assert sandbox.run_submission(str(path), ["x"], view=used).status == "ok"
+            times.append(time.perf_counter() - start)
+        medians[label] = statistics.median(times)
+    return medians
+
+
 def main() -> None:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n = int(args[0]) if args else 200
@@ -95,6 +119,10 @@ def main() -> None:
           f"{(wall - timed_out * timeout / 2) / (n - timed_out):.3f} s |")
     print(f"| peak memory: grader / largest worker | {peak_self:.0f} MB / {peak_children:.0f} MB |")
     print(f"| statuses | {book['status'].value_counts().to_dict()} |")
+    with tempfile.TemporaryDirectory() as tmp:
+        cost = isolation_cost(Path(tmp))
+    print(f"| one-line notebook, median: sandboxed / unisolated | {cost['sandboxed'] * 1000:.1f} ms / "
+          f"{cost['unisolated'] * 1000:.1f} ms |")
     latency = learner_latency()
     print(f"| learner `check(...)`, median per question | {min(latency.values()) * 1000:.1f}-"
           f"{max(latency.values()) * 1000:.1f} ms (slowest: {max(latency, key=latency.get)}) |")

@@ -322,6 +322,21 @@ def _intermediate(notebook: str, names, view, write_fd, ready_fd, go_fd, limits,
             os._exit(_GRADER_ERROR)
     os.close(write_fd)
     os.write(ready_fd, f"{pid}\n".encode())
+    _stay_with_the_worker(pid, go_fd)
+
+
+def _stay_with_the_worker(pid: int, worker_fd: int) -> None:
+    """Wait for the student process; if the worker goes away first (its end of ``worker_fd``
+    closes: killed, interrupted), kill the student process, and with it its whole namespace.
+    A signal from the parent would not do: the student's code could ask not to get one."""
+    pidfd = os.pidfd_open(pid)
+    while True:
+        ready, _, _ = select.select([pidfd, worker_fd], [], [])
+        if pidfd in ready:
+            break
+        if not os.read(worker_fd, 1):
+            os.kill(pid, signal.SIGKILL)
+            break
     _, status = os.waitpid(pid, 0)
     os._exit(os.waitstatus_to_exitcode(status) % 256)
 
@@ -381,13 +396,13 @@ def run_submission(notebook: str, names: list[str], *, view: list[str] | None, t
     except OSError as err:
         problem = f"{type(err).__name__}: {err}"
     finally:
-        os.close(go_w)
         os.close(ready_r)
     data, timed_out = _read_until(read_fd, deadline)
     os.close(read_fd)
     if timed_out:
         for target in (student, pid):
             _kill(target, group=not isolate)
+    os.close(go_w)  # the intermediate process outlives its worker by no more than this
     _, status = os.waitpid(pid, 0)
     return _result(data, status, timed_out, problem, isolate, time.perf_counter() - start, timeout)
 
