@@ -77,7 +77,6 @@ def isolation_cost(folder: Path, repeats: int = 20) -> dict[str, float]:
     from after_stalinism.grading import sandbox
     from after_stalinism.grading.batch import sandbox_view
 
-    sandbox.warm_up()
     path = folder / "trivial" / "x.ipynb"
     path.parent.mkdir()
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
