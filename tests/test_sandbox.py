@@ -178,7 +178,7 @@ def as_unprivileged(command: list[str]) -> list[str]:
     script = ["set -e"]
     for blocked in sorted({a for p in needed for a in [p, *p.parents] if not a.stat().st_mode & 0o001}):
         inside = [p for p in needed if blocked in p.parents]
-        script += [f"stage=$(mktemp -d)", f"mount --bind '{blocked}' $stage",
+        script += ["stage=$(mktemp -d)", f"mount --bind '{blocked}' $stage",
                    f"mount -t tmpfs -o mode=755 tmpfs '{blocked}'"]
         for path in inside:
             relative = path.relative_to(blocked)
@@ -302,4 +302,5 @@ def test_grade_refuses_without_user_namespaces_unless_told_not_to_isolate(tmp_pa
     assert anyway.returncode == 0, anyway.stderr
     book = pd.read_csv(tmp_path / "out" / "gradebook.csv")
     assert list(book["isolation"]) == ["unisolated"] and book.loc[0, "total"] == MAX
-    assert json.loads((tmp_path / "out" / "results" / "alice" / "results.json").read_text())["extra_data"]["isolated"] is False
+    result = json.loads((tmp_path / "out" / "results" / "alice" / "results.json").read_text())
+    assert result["extra_data"]["isolated"] is False
