@@ -280,6 +280,16 @@ def test_a_value_too_deep_to_read_costs_only_its_own_question(hostile_run):
     assert "Store the year as a whole number" in feedback(hostile_run, "too_deep")  # told what to give
 
 
+def test_a_failure_on_the_graders_side_is_not_blamed_on_the_student(tmp_path):
+    from after_stalinism.grading.batch import sandbox_view
+    from after_stalinism.grading.sandbox import run_submission
+
+    view = sandbox_view(SOURCE, tmp_path, tmp_path / "out")
+    gone = run_submission(str(tmp_path / "deleted_after_it_was_found.ipynb"), ["x"], view=view)
+    assert gone.status == "grader error" and "FileNotFoundError" in gone.errors[0]
+    assert "not the student's doing" in gone.errors[0] and "your notebook" not in gone.errors[0]
+
+
 # ---- where isolation is impossible ---------------------------------------------------------
 
 def test_grade_refuses_without_user_namespaces_unless_told_not_to_isolate(tmp_path):

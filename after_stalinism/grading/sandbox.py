@@ -17,8 +17,9 @@ submission a worker gets the notebook's *path* and forks
 Only JSON of plain values comes back. When the student process ends, or the worker kills it at the
 wall-clock limit, the kernel kills everything else in its PID namespace, so nothing outlives a
 submission, and nothing in it can see or signal the grader, the workers or other students.
-Linux only (user namespaces); ``probe()`` says why when it cannot work, and ``isolate=False`` runs
+Linux only (user namespaces); ``probe()`` says why when it cannot work, and ``view=None`` runs
 unsandboxed (forked, limited, but able to see the machine) for an instructor who accepts that.
+Anything that fails before the student's code starts is a ``grader error``, never the student's.
 
 Usage::
 
