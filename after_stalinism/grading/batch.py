@@ -175,6 +175,9 @@ def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None
 
     Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True."""
     source, submissions, out = Path(source).resolve(), Path(submissions).resolve(), Path(out).resolve()
+    if not hasattr(os, "fork"):
+        raise SandboxUnavailable("Grading needs Linux (or, with --no-sandbox, macOS); on Windows, "
+                                 "grade inside WSL 2 or a Linux virtual machine.")
     view = sandbox_view(source, submissions, out) if sandbox else None
     questions = load_questions(source)
     names = sorted({n for q in questions for n in q.names()})

@@ -202,12 +202,13 @@ def _summarise(index: int, err: BaseException) -> str:
 def _limit(memory_mb: int, max_processes: int) -> None:
     import resource
 
-    vm_kb = next((int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmSize")), 0)
-    limit = vm_kb * 1024 + memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (50 * 1024 * 1024,) * 2)
-    resource.setrlimit(resource.RLIMIT_NPROC, (max_processes,) * 2)
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    limits = [(resource.RLIMIT_FSIZE, 50 * 1024 * 1024), (resource.RLIMIT_NPROC, max_processes),
+              (resource.RLIMIT_CORE, 0)]
+    if os.path.exists("/proc/self/status"):  # Linux: the cap is on top of what is already mapped
+        vm_kb = next((int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmSize")), 0)
+        limits.append((resource.RLIMIT_AS, vm_kb * 1024 + memory_mb * 1024 * 1024))
+    for which, value in limits:
+        resource.setrlimit(which, (value, value))
 
 
 def _run_cells(cells: list[str], names: list[str], write_fd: int, cell_timeout: float) -> None:
@@ -249,6 +250,8 @@ def _run_cells(cells: list[str], names: list[str], write_fd: int, cell_timeout: 
 
 def _wipe_environment_block() -> None:
     """Zero the environment strings the worker was started with (what /proc/self/environ shows)."""
+    if not os.path.exists("/proc/self/stat"):
+        return
     fields = open("/proc/self/stat").read().rsplit(")", 1)[1].split()
     start, end = int(fields[47]), int(fields[48])  # env_start, env_end (fields 50 and 51 of stat)
     if 0 < start < end:
@@ -330,12 +333,17 @@ def _stay_with_the_worker(pid: int, worker_fd: int) -> None:
     """Wait for the student process; if the worker goes away first (its end of ``worker_fd``
     closes: killed, interrupted), kill the student process, and with it its whole namespace.
     A signal from the parent would not do: the student's code could ask not to get one."""
-    pidfd = os.pidfd_open(pid)
+    pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None  # Linux; else poll (--no-sandbox)
+    watched = [worker_fd] + ([pidfd] if pidfd is not None else [])
     while True:
-        ready, _, _ = select.select([pidfd, worker_fd], [], [])
+        ready, _, _ = select.select(watched, [], [], None if pidfd is not None else 0.05)
+        if pidfd is None:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                os._exit(os.waitstatus_to_exitcode(status) % 256)
         if pidfd in ready:
             break
-        if not os.read(worker_fd, 1):
+        if worker_fd in ready and not os.read(worker_fd, 1):
             os.kill(pid, signal.SIGKILL)
             break
     _, status = os.waitpid(pid, 0)
