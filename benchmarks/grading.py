@@ -4,8 +4,9 @@ Run on demand:  .venv/bin/python benchmarks/grading.py [N] [--no-peer]
 (``--gradescope-only`` times only Gradescope's path for one submission, cold.)
 Mix: 60% right, 20% wrong answers, 15% raising exceptions, 5% endless loops (which run to the
 timeout). Prints seconds per submission (excluding the timed-out ones' waiting), the peak memory of
-the grader and its workers, and the total wall time; then grades the same submissions with
-nbgrader's ``autograde`` in the same run (see benchmarks/nbgrader_peer.py) for comparison.
+the grader and its workers, and the total wall time; what the sandbox costs per submission (a
+trivial notebook run with and without it); then grades the same submissions with nbgrader's
+``autograde`` in the same run (see benchmarks/nbgrader_peer.py) for comparison.
 """
 
 from __future__ import annotations
@@ -112,6 +113,28 @@ def print_gradescope_cold() -> None:
           f"{max(wall):.1f} s, CPU {min(cpu):.1f}-{max(cpu):.1f} s over {len(runs)} runs |")
 
 
+def isolation_cost(folder: Path, repeats: int = 20) -> dict[str, float]:
+    """Median seconds to run a one-line notebook with and without the sandbox, in a warm process."""
+    import statistics
+
+    from after_stalinism.grading import sandbox
+    from after_stalinism.grading.batch import sandbox_view
+
+    path = folder / "trivial" / "x.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
+    view = sandbox_view(SOURCE, path.parent, folder / "out-trivial")
+    medians = {}
+    for label, used in [("sandboxed", view), ("unisolated", None)]:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            assert sandbox.run_submission(str(path), ["x"], view=used).status == "ok"
+            times.append(time.perf_counter() - start)
+        medians[label] = statistics.median(times)
+    return medians
+
+
 def main() -> None:
     if "--gradescope-only" in sys.argv:
         print_gradescope_cold()
@@ -128,6 +151,7 @@ def main() -> None:
         peer = None
         if "--no-peer" not in sys.argv:
             from nbgrader_peer import grade_with_nbgrader
+
             from after_stalinism.grading.notebook import load_questions
             peer = grade_with_nbgrader(SOURCE, load_questions(SOURCE), subs, Path(tmp), cell_timeout=timeout)
     timed_out = int((book["status"] == "timeout").sum())
@@ -142,6 +166,10 @@ def main() -> None:
     print(f"| peak memory: grader / largest worker | {peak_self:.0f} MB / {peak_children:.0f} MB |")
     print(f"| statuses | {book['status'].value_counts().to_dict()} |")
     print_gradescope_cold()
+    with tempfile.TemporaryDirectory() as tmp:
+        cost = isolation_cost(Path(tmp))
+    print(f"| one-line notebook, median: sandboxed / unisolated | {cost['sandboxed'] * 1000:.1f} ms / "
+          f"{cost['unisolated'] * 1000:.1f} ms |")
     latency = learner_latency()
     print(f"| learner `check(...)`, median per question | {min(latency.values()) * 1000:.1f}-"
           f"{max(latency.values()) * 1000:.1f} ms (slowest: {max(latency, key=latency.get)}) |")

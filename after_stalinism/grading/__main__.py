@@ -34,23 +34,29 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("--cell-timeout", type=float, default=5, help="seconds per code cell")
     grd.add_argument("--memory-mb", type=int, default=512, help="memory cap per submission")
     add_instructor_commands(sub, grd)
+    grd.add_argument("--no-sandbox", action="store_true",
+                     help="grade even where student code cannot be isolated (rows marked 'unisolated')")
     args = parser.parse_args(argv)
     if args.command in INSTRUCTOR_COMMANDS:
         return INSTRUCTOR_COMMANDS[args.command](args)
 
     if args.command == "release":
-        from .notebook import release
+        from .notebook import ReleaseError, release
 
         sources = release_sources(args.source, args.all)
         if not sources:
             print("no source notebooks to release (give SOURCE, or --all)", file=sys.stderr)
             return 2
         for source in sources:
-            notebook, checks = release(source, args.out, classroom=args.classroom)
+            try:
+                notebook, checks = release(source, args.out, classroom=args.classroom)
+            except ReleaseError as err:
+                print(f"not released: {err}", file=sys.stderr)
+                return 2
             print(f"wrote {notebook} and {checks}")
         return 0
 
-    from .batch import grade_folder
+    from .batch import SandboxUnavailable, grade_folder
 
     if not args.submissions.is_dir():
         print(f"no such folder: {args.submissions}", file=sys.stderr)
@@ -59,8 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     if prepared is None:
         return 2
     start = time.perf_counter()
-    book = grade_folder(args.source, args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
-                        cell_timeout=args.cell_timeout, memory_mb=args.memory_mb)
+    try:
+        book = grade_folder(args.source, args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
+                            cell_timeout=args.cell_timeout, memory_mb=args.memory_mb,
+                            sandbox=not args.no_sandbox)
+    except SandboxUnavailable as err:
+        print(err, file=sys.stderr)
+        return 3
     print(f"graded {len(book)} submissions in {time.perf_counter() - start:.1f} s -> {args.out / 'gradebook.csv'}")
     problems = book[book["status"] != "ok"]
     for _, row in problems.iterrows():

@@ -2,9 +2,12 @@
 
 Submissions are read, never written. Each student is either a folder (``submissions/alice/``
 holding their notebook, whatever it is called) or a notebook file (``submissions/alice.ipynb``).
-Every student found gets a row in the gradebook, whatever went wrong with their notebook.
-Results are cached by the content of the submission and of the tests, so a re-run grades only
-what changed.
+Every student found gets a row in the gradebook, whatever went wrong with their notebook, and
+even when a worker process dies (the pool is rebuilt and the unfinished submissions regraded).
+Student code runs in the namespaces sandbox of ``sandbox.py``; where that is impossible,
+``grade_folder`` refuses unless ``sandbox=False``, and the gradebook then says ``unisolated``.
+Results are cached by the content of the submission, of the tests, and of the course package and
+``data/``, so a re-run grades only what changed.
 """
 
 from __future__ import annotations
@@ -13,21 +16,29 @@ import hashlib
 import json
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 import pandas as pd
 
+from .._modes import PACKAGE_DIR, course_root, data_dir
+from ..sphinxext import inputs_digest
 from .checks import Question, QuestionResult, grade_question
 from .marks import apply_marks
 from .notebook import META_KEY, is_tests_cell, load_questions
-from .sandbox import RunResult, run_submission, warm_up
-from .values import load_export
+from .sandbox import RunResult, allowed_paths, probe, run_submission, warm_up
+from .values import Unsupported, decode
 from .views import write_instructor_views
 
-GRADER_VERSION = "1"
+GRADER_VERSION = "2"
+WORKER_RETRIES = 2   # a submission whose worker died is tried again this many times
+
+
+class SandboxUnavailable(RuntimeError):
+    """Student code cannot be isolated on this machine; the message says why and what to do."""
 
 
 @dataclass
@@ -46,7 +57,7 @@ class StudentResult:
     """One student's grading: a status, a result per question and any errors, as the gradebook shows them."""
 
     student: str
-    status: str                # ok | timeout | crashed | unreadable | no notebook | empty
+    status: str                # ok | timeout | crashed | grader error | unreadable | no notebook | empty
     questions: list[QuestionResult]
     errors: list[str]
     seconds: float = 0.0
@@ -90,7 +101,11 @@ def _pick(notebooks: list[Path], exercise_set: str) -> Path:
 def _read(sub: Submission) -> Submission:
     if sub.path is None:
         return sub
-    raw = sub.path.read_bytes()
+    try:
+        raw = sub.path.read_bytes()
+    except OSError as err:
+        sub.problem = f"the notebook could not be read ({type(err).__name__})"
+        return sub
     sub.digest = hashlib.sha256(raw).hexdigest()
     try:
         nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
@@ -110,9 +125,33 @@ def _result_for(sub: Submission, run: RunResult | None, questions: list[Question
         values, errors, seconds, isolated = {}, [sub.problem], 0.0, False
     else:
         status, errors, seconds, isolated = run.status, run.errors, run.seconds, run.isolated
-        values = load_export(run.values_json)
-    graded = [grade_question(q, values) for q in questions]
+        values = _decoded(run.values_json)
+    graded = [_graded(q, values) for q in questions]
     return StudentResult(sub.student, status, graded, errors, seconds, isolated, values)
+
+
+def _decoded(values_json: str) -> dict:
+    """The student's values. They come from student code, which may have forged them: a value
+    that cannot be decoded is marked unreadable, never allowed to stop the grader."""
+    try:
+        raw = json.loads(values_json)
+    except (ValueError, RecursionError):
+        return {}
+    values = {}
+    for name, data in (raw.items() if isinstance(raw, dict) else []):
+        try:
+            values[name] = decode(data)
+        except Exception:
+            values[name] = Unsupported("value that could not be read")
+    return values
+
+
+def _graded(q: Question, values: dict) -> QuestionResult:
+    try:
+        return grade_question(q, values)
+    except Exception as err:  # a value built to trip the checks: no marks for it, and go on
+        return QuestionResult(q.name, 0.0, q.points, [(False, f"Your answer could not be checked "
+                                                              f"({type(err).__name__}).")])
 
 
 def _tests_digest(questions: list[Question]) -> str:
@@ -120,68 +159,125 @@ def _tests_digest(questions: list[Question]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def sandbox_view(source: Path, submissions: Path, out: Path) -> list[str]:
+    """The folders student code may read, and refuse (SandboxUnavailable) if it cannot be sandboxed."""
+    view = allowed_paths([PACKAGE_DIR, data_dir()], course_root(), [source.parent, submissions, out])
+    problem = probe(view)
+    if problem:
+        raise SandboxUnavailable(
+            f"Student code cannot be isolated on this machine: {problem}.\n"
+            "The grader needs Linux with unprivileged user namespaces (Debian and Fedora have them on; "
+            "on Ubuntu 24.04 run `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`; inside "
+            "Docker, allow the unshare and mount system calls, e.g. `--security-opt seccomp=unconfined`). "
+            "On macOS or Windows, grade inside a Linux virtual machine or WSL 2.\n"
+            "To grade anyway, without isolation (student code can then read and change anything you "
+            "can), pass --no-sandbox; every row of the gradebook is then marked 'unisolated'.")
+    return view
+
+
 def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None = None,
                  timeout: float = 20, cell_timeout: float = 5, memory_mb: int = 512,
-                 progress: bool = True) -> pd.DataFrame:
-    """Grade every submission in ``submissions`` against ``source``; write results into ``out``."""
-    source, submissions, out = Path(source).resolve(), Path(submissions).resolve(), Path(out).resolve()
-    # Start the workers before the tests are loaded, so no hidden test is in their memory.
-    context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=jobs or os.cpu_count() or 1, mp_context=context, initializer=warm_up)
-    try:
-        questions = load_questions(source)
-        names = sorted({n for q in questions for n in q.names()})
-        tests_digest = _tests_digest(questions)
-        subs = find_submissions(submissions, source.stem)
-        cache_dir = out / ".cache"
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        hide = sorted({str(source.parent), str(submissions), str(out)})
+                 progress: bool = True, sandbox: bool = True) -> pd.DataFrame:
+    """Grade every submission in ``submissions`` against ``source``; write results into ``out``.
 
-        runs: dict[str, RunResult | None] = {}
-        pending = {}
-        for sub in subs:
-            cached = cache_dir / f"{hashlib.sha256(sub.student.encode()).hexdigest()[:16]}.json"
-            key = hashlib.sha256((sub.digest + tests_digest).encode()).hexdigest()
-            previous = json.loads(cached.read_text()) if cached.exists() else {}
-            if sub.problem or sub.path is None:
-                runs[sub.student] = None
-            elif previous.get("key") == key:
-                runs[sub.student] = RunResult(**previous["run"])
-            else:
-                future = pool.submit(run_submission, sub.cells, names, hide=hide, timeout=timeout,
-                                     cell_timeout=cell_timeout, memory_mb=memory_mb)
-                pending[future] = (sub, cached, key)
-        _collect(pending, runs, progress)
-    finally:
-        pool.shutdown(cancel_futures=True)
+    Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True."""
+    source, submissions, out = Path(source).resolve(), Path(submissions).resolve(), Path(out).resolve()
+    if not hasattr(os, "fork"):
+        raise SandboxUnavailable("Grading needs Linux (or, with --no-sandbox, macOS); on Windows, "
+                                 "grade inside WSL 2 or a Linux virtual machine.")
+    view = sandbox_view(source, submissions, out) if sandbox else None
+    questions = load_questions(source)
+    names = sorted({n for q in questions for n in q.names()})
+    base_key = _tests_digest(questions) + inputs_digest([PACKAGE_DIR, data_dir()]) + str(sandbox)
+    subs = find_submissions(submissions, source.stem)
+    cache_dir = out / ".cache"
+    cache_dir.mkdir(parents=True, exist_ok=True)
+
+    runs: dict[str, RunResult | None] = {}
+    todo = []
+    for sub in subs:
+        cached = cache_dir / f"{hashlib.sha256(sub.student.encode()).hexdigest()[:16]}.json"
+        key = hashlib.sha256((sub.digest + base_key).encode()).hexdigest()
+        if sub.problem or sub.path is None:
+            runs[sub.student] = None
+        elif (previous := _cached_run(cached, key)) is not None:
+            runs[sub.student] = previous
+        else:
+            todo.append((sub, cached, key))
+    run = dict(names=names, view=view, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
+    _run_all(todo, run, runs, jobs or os.cpu_count() or 1, progress)
 
     results = [_result_for(sub, runs[sub.student], questions) for sub in subs]
     results = apply_marks(results, questions, out)  # the instructor's marks kept in out/marks.csv
-    book = write_outputs(results, questions, out)
+    book = write_outputs(results, questions, out, isolation="sandboxed" if sandbox else "unisolated")
     write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
     return book
 
 
-def _collect(pending: dict, runs: dict, progress: bool) -> None:
-    from concurrent.futures import as_completed
+def _cached_run(path: Path, key: str) -> RunResult | None:
+    """The cached run for ``key``; a missing, stale or damaged entry is None (graded again)."""
+    try:
+        previous = json.loads(path.read_text())
+        return RunResult(**previous["run"]) if previous["key"] == key else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
+
+def _run_all(todo: list, run: dict, runs: dict, jobs: int, progress: bool) -> None:
+    """Run each submission in a pool of warm workers. If a worker dies, its pool breaks and every
+    unfinished submission with it: those run again in a fresh pool, and any broken again then run
+    one at a time, so a worker that keeps dying is pinned on its own submission (``grader error``
+    after WORKER_RETRIES more tries)."""
     from rich.progress import Progress
 
-    with Progress(disable=not progress or len(pending) < 10, transient=True) as bar:
-        task = bar.add_task("grading", total=len(pending))
-        for future in as_completed(pending):
-            sub, cached, key = pending[future]
-            try:
-                run = future.result()
-            except Exception as err:  # a worker died: this student still gets a row
-                run = RunResult("crashed", errors=[f"the grader could not run this notebook ({type(err).__name__})"])
-            runs[sub.student] = run
-            if run.status != "crashed":
-                cached.write_text(json.dumps({"key": key, "run": asdict(run)}))
+    with Progress(disable=not progress or len(todo) < 10, transient=True) as bar:
+        task = bar.add_task("grading", total=len(todo))
+
+        def record(item, result: RunResult) -> None:
+            sub, cached, key = item
+            runs[sub.student] = result
+            if result.status not in ("crashed", "grader error"):
+                cached.write_text(json.dumps({"key": key, "run": asdict(result)}))
             bar.advance(task)
 
+        broken = _run_pool(todo, run, jobs, record)
+        if broken:  # most likely one culprit, or the machine killed a worker: all again, together
+            broken = _run_pool(broken, run, jobs, record)
+        for item in broken:
+            for _ in range(WORKER_RETRIES):
+                if not _run_pool([item], run, 1, record):
+                    break
+            else:
+                record(item, RunResult("grader error", errors=[
+                    "the grader's worker process died each time it ran this notebook; "
+                    "the instructor should look at the notebook and the machine's logs"]))
 
-def write_outputs(results: list[StudentResult], questions: list[Question], out: Path) -> pd.DataFrame:
+
+def _run_pool(items: list, run: dict, jobs: int, record) -> list:
+    """Run ``items`` in a new pool; return those left unfinished because a worker died."""
+    context = multiprocessing.get_context("spawn")  # fresh workers: nothing of the grader's memory
+    pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(items))), mp_context=context,
+                               initializer=warm_up)
+    pending = {pool.submit(run_submission, str(item[0].path), **run): item for item in items}
+    broken = []
+    try:
+        for future in as_completed(pending):
+            try:
+                result = future.result()
+            except BrokenProcessPool:
+                broken.append(pending[future])
+                continue
+            except Exception as err:  # the grader's own failure, never the student's
+                result = RunResult("grader error", errors=[
+                    f"the grader could not run this notebook ({type(err).__name__}: {err})"])
+            record(pending[future], result)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return broken
+
+
+def write_outputs(results: list[StudentResult], questions: list[Question], out: Path,
+                  isolation: str = "sandboxed") -> pd.DataFrame:
     out.mkdir(parents=True, exist_ok=True)
     max_total = sum(q.points for q in questions)
     rows = []
@@ -190,12 +286,12 @@ def write_outputs(results: list[StudentResult], questions: list[Question], out: 
         row.update({q.name: q.score for q in r.questions})
         row.update({"total": r.total, "max": max_total, "status": r.status,
                     "manual_pending": ",".join(q.name for q in r.questions if q.manual),
-                    "seconds": round(r.seconds, 3)})
+                    "seconds": round(r.seconds, 3), "isolation": isolation})
         rows.append(row)
         _write_feedback(r, questions, out)
         _write_gradescope(r, questions, out)
     book = pd.DataFrame(rows, columns=["student", *[q.name for q in questions], "total", "max",
-                                       "status", "manual_pending", "seconds"])
+                                       "status", "manual_pending", "seconds", "isolation"])
     book.to_csv(out / "gradebook.csv", index=False)
     return book
 

@@ -4,7 +4,10 @@ A source notebook (``exercises/source/NAME.ipynb``) is an ordinary notebook with
 code cell an instructor can read and edit in JupyterLab:
 
 * answer cells, where the reference solution sits between ``### BEGIN SOLUTION`` and
-  ``### END SOLUTION`` lines (the release replaces it with ``...``);
+  ``### END SOLUTION`` lines (the release replaces it with ``...``). The same two lines mark a
+  model answer in a Markdown cell (the release puts "*Your answer here.*" in its place). A
+  marker without its partner, a nested BEGIN, or a line that mentions BEGIN/END SOLUTION in any
+  other spelling stops the release with the file, cell and line, so no solution leaks by a typo;
 * ``# TESTS`` cells, which declare the questions and their public and hidden checks
   (see ``checks.py``); the release removes them;
 * every other cell (set-up, ``check("q1")`` calls, worked examples), kept as it is.
@@ -24,12 +27,19 @@ import nbformat
 from ..notebook_format import write_notebook
 from .checks import TESTS_MARK, Question, read_checks, run_tests_cell
 
-SOLUTION_BLOCK = re.compile(r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n.*?^[ \t]*### END SOLUTION[^\n]*$", re.M | re.S)
+BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
+MARKER_LIKE = re.compile(r"\b(BEGIN|END)[\s_-]*SOLUTIONS?\b", re.I)
 META_KEY = "after_stalinism"
 
 
 def is_tests_cell(cell) -> bool:
     return cell.cell_type == "code" and cell.source.lstrip().startswith(TESTS_MARK)
+
+
+def code_cells(path: Path) -> list[str]:
+    """The code a submission runs: its code cells, without any TESTS cell."""
+    nb = nbformat.read(path, as_version=4)
+    return [c.source for c in nb.cells if c.cell_type == "code" and not is_tests_cell(c)]
 
 
 def load_questions(source: Path) -> list[Question]:
@@ -47,9 +57,15 @@ def load_questions(source: Path) -> list[Question]:
     return questions
 
 
-def _placeholder(block: str, indent: str) -> str:
+class ReleaseError(ValueError):
+    """A source notebook that cannot be released safely (a malformed solution region)."""
+
+
+def _placeholder(lines: list[str], indent: str, markdown: bool) -> str:
     """``name = ...`` for the variable the solution's last top-level assignment defines."""
-    body = "\n".join(line[len(indent):] for line in block.splitlines()[1:-1])
+    if markdown:
+        return f"{indent}*Your answer here.*"
+    body = "\n".join(line[len(indent):] if line.startswith(indent) else line.lstrip() for line in lines)
     try:
         statements = ast.parse(body).body
     except SyntaxError:
@@ -62,8 +78,32 @@ def _placeholder(block: str, indent: str) -> str:
     return f"{indent}...  # your answer here"
 
 
-def strip_solutions(code: str) -> str:
-    return SOLUTION_BLOCK.sub(lambda m: _placeholder(m.group(0), m.group(1)), code)
+def strip_solutions(text: str, markdown: bool = False, where: str = "") -> str:
+    """``text`` with each solution region replaced by a placeholder; ReleaseError (naming
+    ``where`` and the line) on a BEGIN without END, a nested BEGIN, a stray END or a misspelt marker."""
+    out: list[str] = []
+    region: list[str] | None = None
+    indent, opened = "", 0
+    for number, line in enumerate(text.splitlines(keepends=True), 1):
+        stripped, newline = line.strip(), "\n" if line.endswith("\n") else ""
+        if not MARKER_LIKE.search(line):
+            (out if region is None else region).append(line if region is None else line.rstrip("\n"))
+            continue
+        if stripped.startswith(BEGIN):
+            if region is not None:
+                raise ReleaseError(f"{where}line {number}: a second {BEGIN} before the {END} of line {opened}")
+            region, indent, opened = [], line[: len(line) - len(line.lstrip())], number
+        elif stripped.startswith(END):
+            if region is None:
+                raise ReleaseError(f"{where}line {number}: {END} without a {BEGIN} before it")
+            out.append(_placeholder(region, indent, markdown) + newline)
+            region = None
+        else:
+            raise ReleaseError(f"{where}line {number}: {stripped[:60]!r} looks like a solution marker; "
+                               f"write exactly {BEGIN!r} or {END!r} on a line of its own")
+    if region is not None:
+        raise ReleaseError(f"{where}line {opened}: {BEGIN} without an {END} after it")
+    return "".join(out)
 
 
 def reference_submission(source: Path) -> nbformat.NotebookNode:
@@ -85,12 +125,13 @@ def release(source: Path, out_dir: Path, classroom: bool = False) -> tuple[Path,
     questions = load_questions(source)
     nb = nbformat.read(source, as_version=4)
     cells = []
-    for cell in nb.cells:
+    for index, cell in enumerate(nb.cells):
         if is_tests_cell(cell):
             continue
         cell = nbformat.from_dict(dict(cell))
+        cell.source = strip_solutions(cell.source, markdown=cell.cell_type != "code",
+                                      where=f"{source.name}, cell {index + 1}, ")
         if cell.cell_type == "code":
-            cell.source = strip_solutions(cell.source)
             cell.outputs, cell.execution_count = [], None
         cells.append(cell)
     nb.cells = cells
