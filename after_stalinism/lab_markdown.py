@@ -6,14 +6,16 @@ What jupyterlab-myst 2.7 renders, checked in JupyterLab 4 in Chromium:
 * ``{doc}`` roles: a link to the target *without* its file extension, which JupyterLab cannot
   open. A Markdown link with the extension, ``[timeline](../book/timeline.ipynb)``, works in both:
   myst-parser turns it into the same cross-reference as ``{doc}``, and JupyterLab opens the file;
-* ``{cite:p}``/``{cite:t}`` roles: the BibTeX key (``lankov2006``) flagged "Citation Not Found",
-  and the keys of one role run together (``rawski1996wang1996``). jupyterlab-myst cannot read a
+* ``{cite:p}``/``{cite:t}`` roles: the BibTeX key (``lankov2006``) flagged "Citation Not Found".
+  The keys of one role are shown separated, "(fitzpatrick1999; kotkin1995)", but the separators
+  are CSS, so copied text (and ``innerText``) runs them together. jupyterlab-myst cannot read a
   ``.bib`` file (jupyter-book/jupyterlab-myst#127), and the book needs the roles for its
   bibliography links, so they stay. Instead every lesson ends with a generated cell, "References
-  in this lesson": a ``{dropdown}`` (sphinx-design in the book, a collapsed ``<details>`` in
-  JupyterLab) listing each key the lesson cites with its full reference from
-  ``book/references.bib``, read with pybtex. The keys are author + year, so prose should still name
-  the author where it cites ("Lankov writes ...").
+  in this lesson": a ``{dropdown}`` (sphinx-design's ``<details>`` in the book, a collapsed
+  ``<details>`` in JupyterLab too) listing each key the lesson cites with its reference from
+  ``book/references.bib``, read with pybtex. Its first line is a MyST ``%`` comment, hidden in both,
+  that marks the cell as generated. The keys are author + year, and prose should still name the
+  author where it cites ("Lankov writes ...").
 
 This module rewrites the ``{doc}`` roles of notebooks' Markdown cells into Markdown links, and
 (re)writes the references cell of each lesson (``notebooks/STEM.ipynb`` of ``lessons.LESSONS``).
