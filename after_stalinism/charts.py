@@ -211,7 +211,8 @@ def purge_claims_figure() -> go.Figure:
     years = frame["measure"].str.slice(-4)
     fig = go.Figure(go.Bar(x=years, y=frame["count"], marker_color="#8c2d04",
                            hovertemplate="%{x}: %{y} (INSS claim)<extra></extra>", name="claimed"))
-    fig.update_layout(title="Executions and purges of officials claimed by INSS<br>(South Korean intelligence), 2012-15",
+    fig.update_layout(title="Executions and purges of officials claimed by INSS<br>"
+                            "(South Korean intelligence), 2012-15",
                       margin={"t": 90},
                       xaxis_title="year", yaxis_title="officials executed or purged (claimed)", height=460)
     return data_note(fig, "purge_claims", lead="CLAIMS, not confirmed figures (INSS white paper, Dec 2016).",

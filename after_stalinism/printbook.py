@@ -78,7 +78,8 @@ figure { break-inside: avoid; margin: 1em 0; }
 .figure-note, .print-settings { font-size: 9pt; color: #333; }
 pre { white-space: pre-wrap; font-size: 8.5pt; background: #f6f6f6; padding: 0.5em; }
 table { border-collapse: collapse; font-size: 9pt; } td, th { border: 1px solid #bbb; padding: 2px 4px; }
-.headerlink, .course-finish, .toggle-details__summary, button.toggle-button, .prev-next-area { display: none !important; }
+.headerlink, .course-finish, .toggle-details__summary, button.toggle-button, \
+.prev-next-area { display: none !important; }
 .self-check-key[hidden] { display: none; }
 .print-appendix .self-check-key { display: block; }
 .Quiz { border: 1px solid #999; padding: 0.4em; margin: 0.4em 0; break-inside: avoid; }

@@ -107,7 +107,8 @@ class SelfCheck:
         div = render_div(div_id, shuffle_questions=False, shuffle_answers=True, preserve_responses=False,
                          num=1_000_000, max_width=700, border_radius=10, question_alignment="left")
         return (f'<section class="self-check" aria-label="Self-check: {self.name}">'
-                f"{div}</div>{build_styles(div_id, COLOURS)}{self.answer_key_html()}<script>{script}</script></section>")
+                f"{div}</div>{build_styles(div_id, COLOURS)}{self.answer_key_html()}"
+                f"<script>{script}</script></section>")
 
     def answer_key_html(self) -> str:
         """The right answers, hidden on the web page; the print edition shows them in an appendix."""

@@ -46,7 +46,7 @@ def page_weights(html_dir: Path) -> dict[str, tuple[int, int]]:
             context = browser.new_context()
             page = context.new_page()
             bodies = []
-            page.on("response", lambda r: bodies.append(r))
+            page.on("response", lambda r, bodies=bodies: bodies.append(r))
             page.goto(f"{base}/{page_path}.html", wait_until="networkidle")
             raw = gz = 0
             for response in bodies:

@@ -161,7 +161,8 @@ def test_every_explorer_on_a_lesson_switches_runs(page_on, path):
             current = int(control.input_value())
             control.select_option(index=(current + 1) % n)
         else:
-            control.evaluate("(el) => { el.value = (+el.value + 1) % (+el.max + 1); el.dispatchEvent(new Event('input')); }")
+            control.evaluate("(el) => { el.value = (+el.value + 1) % (+el.max + 1); "
+                             "el.dispatchEvent(new Event('input')); }")
         page.wait_for_timeout(150)
         assert plot.get_attribute("data-run") != before, f"explorer {i} on {path} did not switch"
         assert plot.locator("svg.main-svg").count() > 0
@@ -209,12 +210,14 @@ TEXT_PROBLEMS_JS = """(root) => {
     .filter(x => x.r.width > 0 && x.r.height > 0);
   const tol = 1, problems = [];
   for (const a of items) {
-    if (a.r.left < box.left - tol || a.r.right > box.right + tol || a.r.top < box.top - tol || a.r.bottom > box.bottom + tol)
+    if (a.r.left < box.left - tol || a.r.right > box.right + tol
+        || a.r.top < box.top - tol || a.r.bottom > box.bottom + tol)
       problems.push(`"${a.text}" leaves the figure`);
   }
   for (let i = 0; i < items.length; i++) for (let j = i + 1; j < items.length; j++) {
     const a = items[i].r, b = items[j].r;
-    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+    const w = Math.min(a.right, b.right) - Math.max(a.left, b.left),
+          h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
     if (w > tol && h > tol) problems.push(`"${items[i].text}" overlaps "${items[j].text}"`);
   }
   return problems;
@@ -228,7 +231,8 @@ def _switch(explorer):
     if control.evaluate("el => el.tagName") == "SELECT":
         control.select_option(index=(int(control.input_value()) + 1) % control.locator("option").count())
     else:
-        control.evaluate("(el) => { el.value = (+el.value + 1) % (+el.max + 1); el.dispatchEvent(new Event('input')); }")
+        control.evaluate("(el) => { el.value = (+el.value + 1) % (+el.max + 1); "
+                         "el.dispatchEvent(new Event('input')); }")
 
 
 @pytest.mark.parametrize("width", [390, 1280])

@@ -260,7 +260,8 @@ def graded(tmp_path_factory):
     submission(tmp, "deleted_var", extra_cells=["del peak_year"])
     submission(tmp, "endless_cell", extra_cells=["while True:\n    pass"])
     submission(tmp, "endless_stubborn", extra_cells=[
-        "import signal\nsignal.setitimer(signal.ITIMER_REAL, 0)\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: pass"])
+        "import signal\nsignal.setitimer(signal.ITIMER_REAL, 0)\n"
+        "signal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True: pass"])
     submission(tmp, "memory_hog", extra_cells=["hog = bytearray(4 * 1024**3)"])
     submission(tmp, "exits", extra_cells=["import os\nos._exit(3)"])
     reader = ("import glob, json\n"
@@ -330,8 +331,10 @@ def test_broken_submissions_get_a_score_and_a_clear_reason(graded):
     assert "did not finish within 15 seconds" in (out / "feedback" / "endless_stubborn.md").read_text()
     assert book.loc["memory_hog", "total"] == MAX
     assert "MemoryError" in (out / "feedback" / "memory_hog.md").read_text()
-    assert book.loc["exits", "status"] == "crashed" and "exited with code 3" in (out / "feedback" / "exits.md").read_text()
-    assert book.loc["corrupt", "status"] == "unreadable" and "could not be opened" in (out / "feedback" / "corrupt.md").read_text()
+    assert (book.loc["exits", "status"] == "crashed"
+            and "exited with code 3" in (out / "feedback" / "exits.md").read_text())
+    assert (book.loc["corrupt", "status"] == "unreadable"
+            and "could not be opened" in (out / "feedback" / "corrupt.md").read_text())
     assert book.loc["empty", "status"] == "empty" and book.loc["empty", "total"] == 0
     assert book.loc["nothing_handed_in", "status"] == "no notebook"
 
@@ -436,8 +439,10 @@ def test_a_worker_that_dies_takes_no_student_with_it(tmp_path):
 def test_command_line_release_and_grade(tmp_path):
     import subprocess
     import sys
-    run = lambda *a: subprocess.run([sys.executable, "-m", "after_stalinism.grading", *a],
-                                    capture_output=True, text=True, cwd=ROOT)
+    def run(*a):
+        return subprocess.run([sys.executable, "-m", "after_stalinism.grading", *a],
+                              capture_output=True, text=True, cwd=ROOT)
+
     result = run("release", str(SOURCE), "--out", str(tmp_path / "release"))
     assert result.returncode == 0 and (tmp_path / "release" / "00_data_warmup.checks.json").exists()
     result = run("release", str(SOURCE), "--out", str(tmp_path / "classroom"), "--classroom")

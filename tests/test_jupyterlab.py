@@ -106,7 +106,8 @@ def wait_idle(page, timeout: float = 120):
     deadline = time.time() + timeout
     while time.time() < deadline:
         busy = page.evaluate(r"""() => {
-            const indicator = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
+            const indicator = document.querySelector(
+                '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
             const status = indicator ? indicator.getAttribute('data-status') : null;
             const running = [...document.querySelectorAll('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-InputPrompt')]
                 .some(p => p.textContent.includes('[*]'));
@@ -161,7 +162,8 @@ def test_lesson_reads_and_runs_in_jupyterlab(page, lab):
     menu(page, "Run", "Run All Cells")
     wait_idle(page)
     page.wait_for_selector(f"{notebook} .{'course-explorer-live'}", timeout=60_000)
-    assert page.locator(f"{notebook} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']").count() == 0
+    stderr = f"{notebook} .jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
+    assert page.locator(stderr).count() == 0
     assert "Error displaying widget" not in page.inner_text(notebook)
     assert not page.locator(f"{notebook} .course-reopen-note").first.is_visible()
 

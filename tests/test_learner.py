@@ -95,7 +95,8 @@ def test_committed_release_judges_answers_and_mistakes(source, kernel, tmp_path)
     # Each anticipated mistake fails, with its own feedback, and leaves no rubric on screen.
     classroom_dir = tmp_path / "classroom"
     release(source, classroom_dir, classroom=True)
-    kernel.run(f"from after_stalinism.grading import Checker\nclassroom = Checker({source.stem!r}, folder={str(classroom_dir)!r})")
+    kernel.run("from after_stalinism.grading import Checker\n"
+               f"classroom = Checker({source.stem!r}, folder={str(classroom_dir)!r})")
     for q in auto:
         cases = list(anticipated_mistakes(q))
         assert cases, f"{q.name} anticipates no mistake"
@@ -147,7 +148,8 @@ def test_checks_files_do_not_show_answers_at_a_glance():
 def test_the_learner_path_imports_nothing_posix_only():
     code = ("import sys\nsys.modules['resource'] = None\nsys.modules['fcntl'] = None\n"
             "from after_stalinism.grading import Checker\n"
-            "print(Checker('00_data_warmup').checks_path is not None, 'after_stalinism.grading.sandbox' in sys.modules)")
+            "print(Checker('00_data_warmup').checks_path is not None,"
+            " 'after_stalinism.grading.sandbox' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["True", "False"]

@@ -16,7 +16,8 @@ def test_icons_become_inline_svg_with_their_attributes():
     icons = icon_library(FONTAWESOME)
     for name in ("bars", "magnifying-glass", "sun", "moon", "circle-half-stroke", "download", "rocket", "expand"):
         assert ("fas", name) in icons, name
-    page = '<button><i class="theme-switch fa-solid fa-moon fa-lg" data-mode="dark"></i></button><i class="fa-solid fa-nosuchicon"></i><span class="fa-solid fa-bars"></span>'
+    page = ('<button><i class="theme-switch fa-solid fa-moon fa-lg" data-mode="dark"></i></button>'
+            '<i class="fa-solid fa-nosuchicon"></i><span class="fa-solid fa-bars"></span>')
     out = inline_icons(page, icons)
     assert '<svg class="theme-switch fa-solid fa-moon fa-lg svg-inline--fa" data-mode="dark"' in out
     assert 'viewBox="0 0 384 512"' in out and "<path d=" in out and 'aria-hidden="true"' in out

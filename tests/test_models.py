@@ -37,7 +37,8 @@ def test_presets_come_from_the_data_table():
 @pytest.mark.parametrize("damage, message", [
     (lambda t: t.drop(index=3), r"'USSR under Stalin \(1930s-1953\)' does not rate extreme mobilisation"),
     (lambda t: pd.concat([t, t.iloc[[0]]]), "rates 'mass terror' twice"),
-    (lambda t: t.assign(feature=t["feature"].replace("mass terror", "secret police")), "'secret police', which is not one"),
+    (lambda t: t.assign(feature=t["feature"].replace("mass terror", "secret police")),
+     "'secret police', which is not one"),
 ])
 def test_a_damaged_preset_table_is_refused_naming_regime_and_feature(damage, message):
     with pytest.raises(ModelError, match=message):

@@ -184,7 +184,7 @@ def as_unprivileged(command: list[str]) -> list[str]:
             relative = path.relative_to(blocked)
             script += [f"mkdir -p '{path}'", f"mount --bind -o ro \"$stage/{relative}\" '{path}'"]
         script += ["umount -l $stage"]
-    script += ['exec setpriv --reuid=%d --regid=%d --clear-groups "$@"' % (UNPRIVILEGED_UID, UNPRIVILEGED_UID)]
+    script += [f'exec setpriv --reuid={UNPRIVILEGED_UID:d} --regid={UNPRIVILEGED_UID:d} --clear-groups "$@"']
     return ["unshare", "--mount", "--propagation", "private", "bash", "-c", "\n".join(script), "-", *command]
 
 

@@ -9,7 +9,8 @@ from after_stalinism.selfcheck import multiple_choice, numeric, self_check
 
 def quiz():
     return self_check("demo", [
-        multiple_choice("Who listed the seven features?", correct="Bialer", wrong={"Reichman": "He asked what the word means."}),
+        multiple_choice("Who listed the seven features?", correct="Bialer",
+                        wrong={"Reichman": "He asked what the word means."}),
         numeric("How many features?", 7, tol=0, wrong={(0, 6.5): "Too few."}),
     ])
 

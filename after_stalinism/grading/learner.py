@@ -179,7 +179,8 @@ class Checker:
             return Line(q.name, "format OK", f"{q.points:g} points, marked when your instructor grades the set",
                         r.messages)
         status = "right" if r.score == r.max_score else "not yet"
-        return Line(q.name, status, f"{r.score:g}/{r.max_score:g}", r.messages or [(False, "no checks for this question")])
+        return Line(q.name, status, f"{r.score:g}/{r.max_score:g}",
+                    r.messages or [(False, "no checks for this question")])
 
     def _manual_messages(self, q: Question, release: str, others_pass: bool) -> list[tuple[bool | None, str]]:
         if q.name in _declared:
