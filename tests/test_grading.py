@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from nbclient import NotebookClient
 
-from after_stalinism.grading import batch
+from after_stalinism._modes import DATA_ENV, data_dir
 from after_stalinism.grading import checks as C
 from after_stalinism.grading.batch import grade_folder
 from after_stalinism.grading.notebook import (
@@ -152,13 +152,7 @@ def _hidden_secrets(question, public_text: str) -> set[str]:
     return {s for s in found if s.lower() not in public_text.lower()}
 
 
-KNOWN_LEAKS = {"02_second_economy": "q8's rubric (public, so students know how it is marked) states q7's "
-                                     "hidden answer, distribution 0.74: the set's author must reword it"}
-
-
-@pytest.mark.parametrize("source", [
-    pytest.param(s, marks=pytest.mark.xfail(strict=True, reason=KNOWN_LEAKS[s.stem])) if s.stem in KNOWN_LEAKS else s
-    for s in SETS], ids=[s.stem for s in SETS])
+@pytest.mark.parametrize("source", SETS, ids=[s.stem for s in SETS])
 def test_no_release_of_any_set_leaks_a_solution_or_a_hidden_value(source, tmp_path):
     for classroom in (False, True):
         notebook, checks = release(source, tmp_path / str(classroom), classroom=classroom)
@@ -389,9 +383,9 @@ def test_a_damaged_cache_entry_or_a_changed_data_file_is_graded_again(graded, tm
     grade_folder(SOURCE, subs, out.parent / "out_cache", jobs=1, progress=False)
     assert entry.stat().st_mtime_ns == stamp  # unchanged: taken from the cache
     data = tmp_path / "data"
-    shutil.copytree(batch.DATA_DIR, data)
+    shutil.copytree(data_dir(), data)
     (data / "README.extra").write_text("a fixed source note\n")
-    monkeypatch.setattr(batch, "DATA_DIR", data)
+    monkeypatch.setenv(DATA_ENV, str(data))
     grade_folder(SOURCE, subs, out.parent / "out_cache", jobs=1, progress=False)
     assert entry.stat().st_mtime_ns != stamp  # the course's data changed: graded again
 

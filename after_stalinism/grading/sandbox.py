@@ -144,6 +144,11 @@ def _build_view(libc, sources: dict[str, int | str]) -> None:
     _check(libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None), "make mounts private")
     _check(libc.mount(b"tmpfs", stage.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=755,size=1m"),
            "mount the new root")
+    # /proc and the empty /tmp first: an allowed path inside /tmp (a course kept there) is bound on top.
+    for name, fstype, flags, options in [("proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None),
+                                         ("tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=1777,size=64m")]:
+        os.makedirs(f"{stage}/{name}", exist_ok=True)
+        _check(libc.mount(fstype, f"{stage}/{name}".encode(), fstype, flags, options), f"mount /{name}")
     for path, source in sources.items():
         target = stage + path
         if isinstance(source, str):  # a symbolic link such as /lib -> usr/lib
@@ -163,10 +168,6 @@ def _build_view(libc, sources: dict[str, int | str]) -> None:
         kept = sum(ms for st, ms in _KEEP_FLAGS.items() if os.statvfs(target).f_flag & st)
         _check(libc.mount(None, target.encode(), None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | kept, None),
                f"make {path} read-only")
-    for name, fstype, flags, options in [("proc", b"proc", _MS_NOSUID | _MS_NODEV | _MS_NOEXEC, None),
-                                         ("tmp", b"tmpfs", _MS_NOSUID | _MS_NODEV, b"mode=1777,size=64m")]:
-        os.makedirs(f"{stage}/{name}", exist_ok=True)
-        _check(libc.mount(fstype, f"{stage}/{name}".encode(), fstype, flags, options), f"mount /{name}")
     number = _SYS_PIVOT_ROOT.get(os.uname().machine)
     if number is None:
         raise SandboxError(0, f"pivot_root is not known on {os.uname().machine}")
