@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 WARM_UP = "00_data_warmup"  # an exercise set on the course data, tied to no lesson
 
@@ -61,3 +62,27 @@ def lesson(number: int) -> Lesson:
 def exercise_sets() -> list[str]:
     """Every exercise set's stem, in the book's order: the warm-up, then one per lesson."""
     return [WARM_UP, *(each.exercise_set for each in LESSONS)]
+
+
+def toc_pages(root: Path | None = None) -> list[str]:
+    """Every document named in the book's ``_toc.yml`` (root first), as paths without extension.
+
+    ``root``: the folder holding ``_toc.yml`` (a checkout; the wheel carries no book), by default
+    ``_modes.course_root()``."""
+    import yaml
+
+    from ._modes import course_root
+
+    toc = yaml.safe_load((Path(root or course_root()) / "_toc.yml").read_text())
+    pages = [toc["root"]]
+
+    def walk(entries):
+        for entry in entries or []:
+            if "file" in entry:
+                pages.append(entry["file"])
+            walk(entry.get("sections"))
+
+    for part in toc.get("parts", []):
+        walk(part.get("chapters"))
+    walk(toc.get("chapters"))
+    return pages

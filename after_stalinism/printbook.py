@@ -30,6 +30,8 @@ from urllib.parse import urljoin, urlparse
 import yaml
 from bs4 import BeautifulSoup
 
+from .lessons import toc_pages
+
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 BACK_MATTER = ["book/glossary", "book/bibliography"]
@@ -88,22 +90,6 @@ table { border-collapse: collapse; font-size: 9pt; } td, th { border: 1px solid 
 .QuizCode, .Feedback { display: none; }
 .print-answers-link { font-style: italic; }
 """
-
-
-def toc_pages(root: Path = ROOT) -> list[str]:
-    """Every page of the book in the order of ``_toc.yml``."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    return pages
 
 
 def lessons(root: Path = ROOT) -> list[str]:

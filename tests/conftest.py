@@ -12,9 +12,9 @@ import threading
 from pathlib import Path
 
 import pytest
-import yaml
 
 from after_stalinism._modes import STATIC_ENV
+from after_stalinism.lessons import toc_pages  # noqa: F401  (the tests import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_HTML = ROOT / "_build" / "html"
@@ -30,23 +30,6 @@ def jupyter_book(*args: str, cwd: Path = ROOT, timeout: int = 900,
     env.update(extra_env or {})
     return subprocess.run([str(exe), *args], cwd=cwd, capture_output=True, text=True,
                           timeout=timeout, env=env)
-
-
-def toc_pages(root: Path = ROOT) -> list[str]:
-    """Every document named in _toc.yml (root first), as paths without extension."""
-    toc = yaml.safe_load((root / "_toc.yml").read_text())
-    pages = [toc["root"]]
-
-    def walk(entries):
-        for entry in entries or []:
-            if "file" in entry:
-                pages.append(entry["file"])
-            walk(entry.get("sections"))
-
-    for part in toc.get("parts", []):
-        walk(part.get("chapters"))
-    walk(toc.get("chapters"))
-    return pages
 
 
 @pytest.fixture(scope="session")
