@@ -163,9 +163,8 @@ def famine_estimates_figure() -> go.Figure:
         ))
     fig.update_layout(title="Estimates of excess deaths in the famine of the 1990s",
                       xaxis={"title": "deaths", "tickformat": ",", "range": [0, 4_200_000]},
-                      yaxis={"automargin": True}, height=560, barmode="overlay")
-    return data_note(legend_on_top(fig, rows=1), "famine_estimates",
-                     remark="Census-based rows seen only in Noland's summary.")
+                      yaxis={"automargin": True}, height=640, barmode="overlay")
+    return data_note(legend_on_top(fig, rows=2), "famine_estimates")
 
 
 def income_shares_figure() -> go.Figure:
@@ -214,6 +213,6 @@ def purge_claims_figure() -> go.Figure:
     fig.update_layout(title="Executions and purges of officials claimed by INSS<br>"
                             "(South Korean intelligence), 2012-15",
                       margin={"t": 90},
-                      xaxis_title="year", yaxis_title="officials executed or purged (claimed)", height=460)
+                      xaxis_title="year", yaxis_title="officials executed or purged (claimed)", height=540)
     return data_note(fig, "purge_claims", lead="CLAIMS, not confirmed figures (INSS white paper, Dec 2016).",
                      remark="Some earlier execution claims were later contradicted.")

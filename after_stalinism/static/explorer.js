@@ -69,6 +69,11 @@
         return;
       }
       if (longest <= limit) { return; }
+      if (axis === "y") {
+        // Wrapped labels of horizontal bars need the rows to be tall enough not to run into each other.
+        var lines = Math.max.apply(null, cats.map(function (c) { return wrap(c, limit).split("<br>").length; }));
+        out.height = Math.max(out.height || 450, cats.length * (lines * 14 + 8) + 260);
+      }
       [name, name + "2"].forEach(function (key) {
         if (out[key] || key === name) {
           out[key] = Object.assign({}, out[key], {tickmode: "array", tickvals: cats, tickangle: 0,
