@@ -17,6 +17,7 @@ document to PDF. Nothing is downloaded.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import html
 import http.server
@@ -24,6 +25,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -152,6 +154,24 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
+@contextlib.contextmanager
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on a free loopback port while the block runs; yields the base URL.
+
+    Usage::
+
+        with serve(Path("_build/html")) as site:
+            page.goto(f"{site}/index.html")
+    """
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def print_edition(html_dir: Path, out_dir: Path, only_lessons: list[int] | None = None,
                   course: bool = True, root: Path = ROOT, browser=None) -> list[Path]:
     """Write ``course.pdf`` (if ``course``) and ``lesson-N.pdf`` for each lesson number in
@@ -177,35 +197,33 @@ def print_edition(html_dir: Path, out_dir: Path, only_lessons: list[int] | None 
         jobs = {out_dir / "course.pdf": toc_pages(root), **jobs}
     title = yaml.safe_load((root / "_config.yml").read_text()).get("title", "Course")
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(html_dir)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    site = f"http://127.0.0.1:{server.server_address[1]}"
     written = []
-    try:
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
-                      else r.abort())
-        page = context.new_page()
-        snapshots: dict[str, str] = {}
-        for path, pages in jobs.items():
-            for name in pages:
-                if name not in snapshots:
-                    page.goto(f"{site}/{name}.html", wait_until="load")
-                    page.wait_for_timeout(200)
-                    snapshots[name] = page.evaluate(SNAPSHOT_JS)
-            heading = title if path.stem == "course" else f"{title}: lesson {path.stem.split('-')[1]}"
-            (html_dir / PRINT_FILE).write_text(assemble(heading, {n: snapshots[n] for n in pages}), encoding="utf-8")
-            page.goto(f"{site}/{PRINT_FILE}", wait_until="load")
-            page.pdf(path=str(path), format="A4", print_background=True, outline=True, tagged=True,
-                     display_header_footer=True, header_template="<span></span>",
-                     footer_template='<div style="font-size:8pt;width:100%;text-align:center">'
-                                     '<span class="pageNumber"></span></div>',
-                     margin={"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"})
-            written.append(path)
-        context.close()
-    finally:
-        server.shutdown()
-        (html_dir / PRINT_FILE).unlink(missing_ok=True)
+    with serve(html_dir) as site:
+        try:
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            context.route("**/*", lambda r: r.continue_() if urlparse(r.request.url).hostname == "127.0.0.1"
+                          else r.abort())
+            page = context.new_page()
+            snapshots: dict[str, str] = {}
+            for path, pages in jobs.items():
+                for name in pages:
+                    if name not in snapshots:
+                        page.goto(f"{site}/{name}.html", wait_until="load")
+                        page.wait_for_timeout(200)
+                        snapshots[name] = page.evaluate(SNAPSHOT_JS)
+                heading = title if path.stem == "course" else f"{title}: lesson {path.stem.split('-')[1]}"
+                document = assemble(heading, {n: snapshots[n] for n in pages})
+                (html_dir / PRINT_FILE).write_text(document, encoding="utf-8")
+                page.goto(f"{site}/{PRINT_FILE}", wait_until="load")
+                page.pdf(path=str(path), format="A4", print_background=True, outline=True, tagged=True,
+                         display_header_footer=True, header_template="<span></span>",
+                         footer_template='<div style="font-size:8pt;width:100%;text-align:center">'
+                                         '<span class="pageNumber"></span></div>',
+                         margin={"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"})
+                written.append(path)
+            context.close()
+        finally:
+            (html_dir / PRINT_FILE).unlink(missing_ok=True)
     return written
 
 

@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import CHROMIUM, ROOT, _QuietHandler, jupyter_book, toc_pages  # noqa: E402
+from after_stalinism.printbook import serve  # noqa: E402
+from conftest import CHROMIUM, ROOT, jupyter_book, toc_pages  # noqa: E402
 
 
 def timed_build(book: Path) -> float:
@@ -29,18 +30,10 @@ def timed_build(book: Path) -> float:
 
 
 def page_weights(html_dir: Path) -> dict[str, tuple[int, int]]:
-    import functools
-    import http.server
-    import threading
-
     from playwright.sync_api import sync_playwright
 
-    handler = functools.partial(_QuietHandler, directory=str(html_dir))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     weights = {}
-    with sync_playwright() as pw:
+    with serve(html_dir) as base, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         for page_path in toc_pages():
             context = browser.new_context()
@@ -59,7 +52,6 @@ def page_weights(html_dir: Path) -> dict[str, tuple[int, int]]:
             weights[page_path] = (raw, gz)
             context.close()
         browser.close()
-    server.shutdown()
     return weights
 
 

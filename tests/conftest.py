@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import functools
-import http.server
 import os
 import shutil
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 from after_stalinism._modes import STATIC_ENV
 from after_stalinism.lessons import toc_pages  # noqa: F401  (the tests import it from here)
+from after_stalinism.printbook import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_HTML = ROOT / "_build" / "html"
@@ -40,20 +38,11 @@ def built_book() -> Path:
     return BUILD_HTML
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def site(built_book: Path):
     """Serve the built book on a loopback port (the browser blocks every other address)."""
-    handler = functools.partial(_QuietHandler, directory=str(built_book))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with serve(built_book) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..sphinxext import PLOTLY_BUNDLE, STATIC_DIR
 from .checks import Question, evaluate
 from .values import MISSING, Figure, Unsupported, decode
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from .batch import StudentResult
 
 REPORT_FILE = "report.html"
-PLOTLY_JS = Path(__file__).resolve().parents[1] / "static" / "plotly-cartesian.min.js"
+PLOTLY_JS = STATIC_DIR / PLOTLY_BUNDLE  # the book's own copy: the report works offline too
 COLOURS = {"full marks": "#1a7f37", "part marks": "#bf8700", "no marks": "#cf222e", "awaiting your mark": "#6e7781"}
 
 
