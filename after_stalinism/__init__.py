@@ -1,26 +1,23 @@
 """Shared code for the course "After Stalinism: North Korea's Quiet Transformation".
 
-One home per concern:
-    data      loading the tables in data/ (described by data/datapackage.json)
-    models    the lessons' models as pure, tested functions
-    charts    figures of the course data
-    explorers each model's figure and its interactive Explorer
-    selfcheck quizzes that work in JupyterLab and in the static book
-    figures   plotly figures that render both in JupyterLab and in the static book
-    twin      Explorer: a model live with ipywidgets in a kernel, precomputed in the HTML book
-    lessons   the registry of lessons (stem, title, model) that the book, figures and tests read
-    sphinxext the Sphinx extension that serves plotly.js and the explorer script offline
-    grading   exercise checks, the student release, batch grading and the learner's check()
-    _modes    the environment variables between processes, and where data/ and exercises/ are
+One folder per concern; each side imports only the sides above it in this list (tests/test_layers.py):
+    _modes, notebook_format  the root: environment contracts, paths, the inputs' digest, static assets;
+                             notebooks stored as JupyterLab saves them
+    display/     how figures, explorers and self-checks show in JupyterLab and in the static book
+    course/      the course's content code: lessons registry, data, models, charts, explorers
+    booktools/   building and publishing the book: Sphinx extension, light pages, print edition, Lab Markdown
+    grading/     checks, release, sandboxed batch grading, learner's check(); imports the root only
 
+Public API: ``load``, ``citation``, ``DataError``, ``Explorer``, ``Slider``, ``Choice`` (here), and
+``after_stalinism.grading.Checker`` and ``python -m after_stalinism.grading``.
 Importing the package chooses the right plotly renderer for where the code runs.
 """
 
 __version__ = "0.1.0"
 
-from .data import DataError, citation, load  # noqa: E402
-from .figures import use_course_renderer  # noqa: E402
-from .twin import Choice, Explorer, Slider  # noqa: E402
+from .course.data import DataError, citation, load  # noqa: E402
+from .display.figures import use_course_renderer  # noqa: E402
+from .display.twin import Choice, Explorer, Slider  # noqa: E402
 
 use_course_renderer()
 

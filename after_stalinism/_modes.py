@@ -25,6 +25,7 @@ both that the wheel carries inside the package (``after_stalinism/_course/``).
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -36,6 +37,9 @@ DATA_ENV = "AFTER_STALINISM_DATA"
 PACKAGE_DIR = Path(__file__).resolve().parent
 # The wheel maps data/ and exercises/*.checks.json here (pyproject.toml, [tool.setuptools.package-dir]).
 PACKAGED_COURSE = PACKAGE_DIR / "_course"
+# Static assets the book and the grading report both serve (plotly.js, the explorer script, CSS).
+STATIC_DIR = PACKAGE_DIR / "static"
+PLOTLY_BUNDLE = "plotly-cartesian.min.js"
 
 
 def static_mode() -> bool:
@@ -70,3 +74,14 @@ def data_dir() -> Path:
 def exercises_dir() -> Path:
     """The folder of the released exercise sets and their public ``NAME.checks.json``."""
     return course_root() / "exercises"
+
+
+def inputs_digest(folders: list[Path]) -> str:
+    """A digest of every file in ``folders``: what executed notebooks and graded runs depend on
+    besides their own code (the course package and ``data/``). The book's execution cache and the
+    grader's result cache are both stamped with it."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+            digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()

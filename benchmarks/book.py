@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from after_stalinism.printbook import serve  # noqa: E402
+from after_stalinism.booktools.printbook import serve  # noqa: E402
 from conftest import CHROMIUM, ROOT, jupyter_book, toc_pages  # noqa: E402
 
 

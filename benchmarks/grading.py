@@ -20,10 +20,10 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE = ROOT / "exercises" / "source" / "00_data_warmup.ipynb"
+SOURCE = ROOT / "instructor" / "exercises" / "00_data_warmup.ipynb"
 sys.path.insert(0, str(ROOT))
 
-from after_stalinism.grading.batch import grade_folder  # noqa: E402
+from after_stalinism.grading.grade import grade_folder  # noqa: E402
 from after_stalinism.grading.notebook import reference_submission  # noqa: E402
 
 
@@ -118,18 +118,17 @@ def isolation_cost(folder: Path, repeats: int = 20) -> dict[str, float]:
     import statistics
 
     from after_stalinism.grading import sandbox
-    from after_stalinism.grading.batch import sandbox_view
 
     path = folder / "trivial" / "x.ipynb"
     path.parent.mkdir()
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
-    view = sandbox_view(SOURCE, path.parent, folder / "out-trivial")
+    isolation = sandbox.choose(SOURCE, path.parent, folder / "out-trivial")
     medians = {}
-    for label, used in [("sandboxed", view), ("unisolated", None)]:
+    for label, used in [("sandboxed", isolation), ("unisolated", sandbox.Unisolated())]:
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
-            assert sandbox.run_submission(str(path), ["x"], view=used).status == "ok"
+            assert sandbox.run_submission(str(path), ["x"], isolation=used).status == "ok"
             times.append(time.perf_counter() - start)
         medians[label] = statistics.median(times)
     return medians

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from after_stalinism._modes import STATIC_ENV
-from after_stalinism.lessons import toc_pages  # noqa: F401  (the tests import it from here)
-from after_stalinism.printbook import serve
+from after_stalinism.booktools.printbook import serve
+from after_stalinism.course.lessons import toc_pages  # noqa: F401  (the tests import it from here)
 
 ROOT = Path(__file__).resolve().parent.parent
 BUILD_HTML = ROOT / "_build" / "html"

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 import yaml
 
-from after_stalinism.lessons import LESSONS
+from after_stalinism.course.lessons import LESSONS
 from conftest import ROOT, jupyter_book, toc_pages
 
 pytestmark = pytest.mark.book

@@ -171,7 +171,7 @@ def test_every_explorer_on_a_lesson_switches_runs(page_on, path):
 
 def test_scorecard_builder_computes_the_readers_own_profile_like_the_model(page_on):
     """The one client-side model: its arithmetic in JavaScript must agree with models.py."""
-    from after_stalinism import models
+    from after_stalinism.course import models
 
     page, record = page_on("notebooks/01_stalinism")
     builder = page.locator("figure.explorer:has(.scorecard-controls)")
@@ -287,7 +287,7 @@ def test_figures_in_jupyterlab_keep_notes_off_legends(browser):
 
     import plotly.io as pio
 
-    from after_stalinism import charts, explorers
+    from after_stalinism.course import charts, explorers
     from conftest import ROOT
 
     figures = {name: getattr(charts, name)() for name in dir(charts) if name.endswith("_figure")}

@@ -10,9 +10,10 @@ import pytest
 from frictionless import Package
 
 import after_stalinism as course
-from after_stalinism.data import DataError, resource, table_names
+from after_stalinism.course import data as course_data
+from after_stalinism.course.data import DataError, resource, table_names
 
-DATA = Path(course.data.DATA_DIR)
+DATA = Path(course_data.DATA_DIR)
 
 
 def test_datapackage_is_valid_frictionless():
@@ -60,9 +61,9 @@ def test_known_values_survive_loading():
 def data_copy(tmp_path):
     dest = tmp_path / "data"
     shutil.copytree(DATA, dest)
-    course.data._descriptor.cache_clear()
+    course_data._descriptor.cache_clear()
     yield dest
-    course.data._descriptor.cache_clear()
+    course_data._descriptor.cache_clear()
 
 
 def edit_line(path: Path, number: int, old: str, new: str) -> None:
@@ -112,7 +113,7 @@ def test_unknown_table_lists_the_known_ones():
 
 
 def test_rice_unit_conversion_handles_the_redenomination():
-    from after_stalinism.charts import rice_prices_in
+    from after_stalinism.course.charts import rice_prices_in
     new = rice_prices_in("new won").set_index("date_as_reported")
     old = rice_prices_in("old won").set_index("date_as_reported")
     assert new.loc["2008-03-30", "price"] == pytest.approx(20.5)     # 2,050 old won

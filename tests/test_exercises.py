@@ -13,14 +13,14 @@ import nbformat
 import pytest
 import yaml
 
+from after_stalinism.course.lessons import exercise_sets
 from after_stalinism.grading import checks as C
-from after_stalinism.grading.batch import grade_folder
+from after_stalinism.grading.grade import grade_folder
 from after_stalinism.grading.notebook import load_questions, reference_submission, release
 from after_stalinism.grading.values import decode
-from after_stalinism.lessons import exercise_sets
 from conftest import ROOT
 
-SOURCES = sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
+SOURCES = sorted((ROOT / "instructor" / "exercises").glob("*.ipynb"))
 LESSON_SETS = [s for s in SOURCES if not s.stem.startswith("00_")]
 
 

@@ -15,7 +15,7 @@ from nbclient import NotebookClient
 
 from after_stalinism._modes import DATA_ENV, data_dir
 from after_stalinism.grading import checks as C
-from after_stalinism.grading.batch import grade_folder
+from after_stalinism.grading.grade import grade_folder
 from after_stalinism.grading.notebook import (
     ReleaseError,
     load_questions,
@@ -26,7 +26,7 @@ from after_stalinism.grading.notebook import (
 from after_stalinism.grading.values import decode, encode, export, load_export
 from conftest import ROOT
 
-SOURCE = ROOT / "exercises" / "source" / "00_data_warmup.ipynb"
+SOURCE = ROOT / "instructor" / "exercises" / "00_data_warmup.ipynb"
 QUESTIONS = load_questions(SOURCE)
 MAX = sum(q.points for q in QUESTIONS if not q.manual)
 
@@ -110,7 +110,7 @@ def test_strip_solutions_keeps_indentation():
     assert strip_solutions("### BEGIN SOLUTION\na = 1\nb = a * 2\n### END SOLUTION") == "b = ...  # your answer here"
 
 
-SETS = sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
+SETS = sorted((ROOT / "instructor" / "exercises").glob("*.ipynb"))
 
 
 def _split_source(source: Path) -> tuple[set[str], str]:

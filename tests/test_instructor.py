@@ -26,7 +26,7 @@ from after_stalinism.grading.marks import MarksError, read_marks
 from after_stalinism.grading.notebook import load_questions, reference_submission
 from conftest import ROOT
 
-SOURCE = ROOT / "exercises" / "source" / "00_data_warmup.ipynb"
+SOURCE = ROOT / "instructor" / "exercises" / "00_data_warmup.ipynb"
 QUESTIONS = load_questions(SOURCE)
 AUTO_MAX = sum(q.points for q in QUESTIONS if not q.manual)
 ESSAY = "Border control tightened after 2011 <b>and</b> the pandemic closed the border."
@@ -290,7 +290,7 @@ def test_gradescope_damaged_or_missing_notebook_gets_zero_and_a_reason(bundle, g
 def test_release_all_releases_every_set(tmp_path):
     result = cli("release", "--all", "--classroom", "--out", str(tmp_path))
     assert result.returncode == 0, result.stderr
-    sets = sorted(p.stem for p in (ROOT / "exercises" / "source").glob("*.ipynb"))
+    sets = sorted(p.stem for p in (ROOT / "instructor" / "exercises").glob("*.ipynb"))
     assert sorted(p.stem for p in tmp_path.glob("*.ipynb")) == sets and len(sets) >= 6
     assert all('"one_of"' in (tmp_path / f"{s}.checks.json").read_text() or '"choice"' not in
                (ROOT / "exercises" / f"{s}.checks.json").read_text() for s in sets)
@@ -309,7 +309,7 @@ def test_nbgitpuller_links_encode_repo_branch_and_path():
 
 def test_links_command_uses_config_and_says_what_is_missing(tmp_path):
     links = nbgitpuller_links(ROOT / "_config.yml", hub="https://hub.example.edu")
-    assert sorted(links) == sorted(p.stem for p in (ROOT / "exercises" / "source").glob("*.ipynb"))
+    assert sorted(links) == sorted(p.stem for p in (ROOT / "instructor" / "exercises").glob("*.ipynb"))
     assert parse_qs(urlparse(links["00_data_warmup"]).query)["branch"] == ["main"]
     with pytest.raises(LinksError, match="jupyterhub_url"):
         nbgitpuller_links(ROOT / "_config.yml")  # the shipped config names no hub

@@ -20,7 +20,7 @@ from after_stalinism.grading.notebook import load_questions, reference_submissio
 from after_stalinism.grading.values import decode, encode
 from conftest import ROOT
 
-SOURCES = sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
+SOURCES = sorted((ROOT / "instructor" / "exercises").glob("*.ipynb"))
 
 
 class Kernel:

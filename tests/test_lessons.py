@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from after_stalinism import charts
-from after_stalinism.lessons import LESSONS, WARM_UP, exercise_sets, lesson
+from after_stalinism.course import charts
+from after_stalinism.course.lessons import LESSONS, WARM_UP, exercise_sets, lesson
 from conftest import ROOT, toc_pages
 
 
@@ -27,7 +27,7 @@ def test_the_book_lists_the_lessons_and_exercise_sets_in_registry_order():
 
 
 def test_every_exercise_set_has_a_source_a_release_and_public_checks():
-    assert sorted(p.stem for p in (ROOT / "exercises" / "source").glob("*.ipynb")) == sorted(exercise_sets())
+    assert sorted(p.stem for p in (ROOT / "instructor" / "exercises").glob("*.ipynb")) == sorted(exercise_sets())
     for stem in exercise_sets():
         assert (ROOT / "exercises" / f"{stem}.ipynb").is_file(), stem
         assert (ROOT / "exercises" / f"{stem}.checks.json").is_file(), stem

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pydata_sphinx_theme
 
-from after_stalinism.lightpages import icon_library, inline_icons, purge_css
+from after_stalinism.booktools.lightpages import icon_library, inline_icons, purge_css
 
 FONTAWESOME = (Path(pydata_sphinx_theme.__file__).parent / "theme" / "pydata_sphinx_theme" / "static"
                / "scripts" / "fontawesome.js")

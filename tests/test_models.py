@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import after_stalinism as course
-from after_stalinism import models
-from after_stalinism.models import ModelError
+from after_stalinism.course import models
+from after_stalinism.course.models import ModelError
 
 GRID = [0.0, 0.25, 0.5, 0.75, 1.0]
 

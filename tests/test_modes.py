@@ -10,8 +10,9 @@ import plotly.graph_objects as go
 import pytest
 
 import after_stalinism as course
-from after_stalinism import _modes, sphinxext
-from after_stalinism.figures import PLOTLY_MIME, figure_bundle
+from after_stalinism import _modes
+from after_stalinism.booktools import sphinxext
+from after_stalinism.display.figures import PLOTLY_MIME, figure_bundle
 from after_stalinism.grading import Checker
 from conftest import ROOT
 

@@ -9,7 +9,7 @@ import subprocess
 import nbformat
 import pytest
 
-from after_stalinism.lab_markdown import DOC_ROLE, rewrite
+from after_stalinism.booktools.lab_markdown import DOC_ROLE, rewrite
 from after_stalinism.notebook_format import canonical_text, is_canonical, kernel_metadata
 from conftest import ROOT
 
@@ -29,7 +29,7 @@ def test_notebook_is_canonical(path):
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             assert not DOC_ROLE.search(cell.source), \
-                f"run: .venv/bin/python -m after_stalinism.lab_markdown {path.relative_to(ROOT)}"
+                f"run: .venv/bin/python -m after_stalinism.booktools.lab_markdown {path.relative_to(ROOT)}"
 
 
 def test_canonical_form_is_what_the_kernel_reports_and_collapses_hidden_cells():

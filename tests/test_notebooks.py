@@ -9,7 +9,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from after_stalinism.lessons import LESSONS
+from after_stalinism.course.lessons import LESSONS
 from conftest import ROOT, toc_pages
 
 NOTEBOOKS = [p for p in toc_pages() if (ROOT / f"{p}.ipynb").exists()]

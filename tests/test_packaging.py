@@ -78,7 +78,8 @@ def test_installed_wheel_works_away_from_the_checkout(wheel: Path, tmp_path: Pat
     script = textwrap.dedent(f"""
         import json, runpy, sys
         import after_stalinism as course
-        from after_stalinism import _modes, charts
+        from after_stalinism import _modes
+        from after_stalinism.course import charts
         from after_stalinism.grading import Checker
         fig = charts.timeline_figure()
         out = {{
@@ -87,7 +88,7 @@ def test_installed_wheel_works_away_from_the_checkout(wheel: Path, tmp_path: Pat
             "checks": str(Checker("00_data_warmup").checks_path),
             "q1": [[ln.name, ln.status, ln.points] for ln in Checker("00_data_warmup")("q1").lines],
         }}
-        sys.argv = ["grading", "release", {str(ROOT / "exercises" / "source" / "00_data_warmup.ipynb")!r},
+        sys.argv = ["grading", "release", {str(ROOT / "instructor" / "exercises" / "00_data_warmup.ipynb")!r},
                     "--out", "released"]
         try:
             runpy.run_module("after_stalinism.grading", run_name="__main__")

@@ -1,5 +1,5 @@
 """The print edition: one lesson's PDF printed by Debian's chromium from the built book, offline.
-(The whole course's PDF is made the same way, on demand: `python -m after_stalinism.printbook`.)"""
+(The whole course's PDF is made the same way, on demand: `python -m after_stalinism.booktools.printbook`.)"""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.book, pytest.mark.browser]
 def test_lesson_pdf_has_pages_text_figures_links_and_answers(built_book: Path, browser, tmp_path: Path):
     from pypdf import PdfReader
 
-    from after_stalinism.printbook import print_edition
+    from after_stalinism.booktools.printbook import print_edition
 
     lesson = [p for p in toc_pages() if p.startswith("notebooks/")][1]  # lesson 2: figures and explorers
     html = (built_book / f"{lesson}.html").read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ import pytest
 from after_stalinism.grading.notebook import load_questions, reference_submission
 from conftest import ROOT
 
-SOURCE = ROOT / "exercises" / "source" / "00_data_warmup.ipynb"
+SOURCE = ROOT / "instructor" / "exercises" / "00_data_warmup.ipynb"
 MAX = sum(q.points for q in load_questions(SOURCE) if not q.manual)
 SLEEP = "31337.4242"              # how long hostile sleepers sleep: finds them in the process table
 RUN_ID = f"I11_SANDBOX_RUN={os.getpid()}"   # in the grader's environment: finds its processes
@@ -155,7 +155,7 @@ def hostile_class(base: Path) -> tuple[Path, Path, Path]:
     (instructor / ".git").mkdir()
     (instructor / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
     places = [str(source), str(elsewhere / "copy_of_the_source.ipynb"), str(instructor / ".git"),
-              str(ROOT / ".git"), str(ROOT / "exercises" / "source"), str(subs / "honest_a"), str(out)]
+              str(ROOT / ".git"), str(ROOT / "instructor" / "exercises"), str(subs / "honest_a"), str(out)]
     cells = {"honest_a": [], "signals": [SIGNALS], "honest_b": [], "detached": [DETACHED],
              "fork_bomb": [FORK_BOMB], "reader": [reader(places)], "c_loop": [C_LOOP],
              "writer": [writer([str(out / "gradebook.csv"), str(subs / "honest_a" / "homework.ipynb")])],
@@ -281,11 +281,10 @@ def test_a_value_too_deep_to_read_costs_only_its_own_question(hostile_run):
 
 
 def test_a_failure_on_the_graders_side_is_not_blamed_on_the_student(tmp_path):
-    from after_stalinism.grading.batch import sandbox_view
-    from after_stalinism.grading.sandbox import run_submission
+    from after_stalinism.grading.sandbox import choose, run_submission
 
-    view = sandbox_view(SOURCE, tmp_path, tmp_path / "out")
-    gone = run_submission(str(tmp_path / "deleted_after_it_was_found.ipynb"), ["x"], view=view)
+    isolation = choose(SOURCE, tmp_path, tmp_path / "out")
+    gone = run_submission(str(tmp_path / "deleted_after_it_was_found.ipynb"), ["x"], isolation=isolation)
     assert gone.status == "grader error" and "FileNotFoundError" in gone.errors[0]
     assert "not the student's doing" in gone.errors[0] and "your notebook" not in gone.errors[0]
 

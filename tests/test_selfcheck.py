@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from after_stalinism.selfcheck import multiple_choice, numeric, self_check
+from after_stalinism.display.selfcheck import multiple_choice, numeric, self_check
 
 
 def quiz():

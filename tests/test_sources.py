@@ -31,7 +31,7 @@ import nbformat
 import pytest
 from pybtex.database import parse_file
 
-from after_stalinism.lab_markdown import is_references_cell
+from after_stalinism.booktools.lab_markdown import is_references_cell
 from conftest import ROOT
 
 BIB = ROOT / "book" / "references.bib"

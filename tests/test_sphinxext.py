@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from after_stalinism.sphinxext import DIGEST_FILE, inputs_digest, invalidate_stale_cache
+from after_stalinism._modes import inputs_digest
+from after_stalinism.booktools.sphinxext import DIGEST_FILE, invalidate_stale_cache
 
 
 def test_cache_survives_no_change_and_is_emptied_when_an_input_changes(tmp_path):

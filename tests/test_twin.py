@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 import pytest
 
 from after_stalinism import Choice, Explorer, Slider
-from after_stalinism.figures import STATIC_ENV, figure_html
+from after_stalinism.display.figures import STATIC_ENV, figure_html
 
 
 def line(slope, style="lines"):

@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     rel = sub.add_parser("release", help="write the student notebook and public checks")
     rel.add_argument("source", type=Path, nargs="?", help="a source notebook (or, with --all, a folder of them)")
-    rel.add_argument("--all", action="store_true", help="release every set in exercises/source (or in SOURCE)")
+    rel.add_argument("--all", action="store_true", help="release every set in instructor/exercises (or in SOURCE)")
     rel.add_argument("--out", type=Path, default=Path("exercises"))
     rel.add_argument("--classroom", action="store_true",
                      help="for a graded class: keep multiple-choice answers out of the public checks")
@@ -56,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"wrote {notebook} and {checks}")
         return 0
 
-    from .batch import SandboxUnavailable, grade_folder
+    from .grade import grade_folder
+    from .sandbox import SandboxUnavailable
 
     if not args.submissions.is_dir():
         print(f"no such folder: {args.submissions}", file=sys.stderr)

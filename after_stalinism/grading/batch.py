@@ -1,11 +1,12 @@
-"""Grading a whole folder of submissions into a gradebook, feedback files and Gradescope results.
+"""Running a class's submissions: finding and reading them, the result cache and the pool of warm
+workers, giving one ``StudentResult`` per student. It writes nothing but its cache; ``grade.py``
+runs the whole ``grade`` command around it.
 
 Submissions are read, never written. Each student is either a folder (``submissions/alice/``
 holding their notebook, whatever it is called) or a notebook file (``submissions/alice.ipynb``).
 Every student found gets a row in the gradebook, whatever went wrong with their notebook, and
 even when a worker process dies (the pool is rebuilt and the unfinished submissions regraded).
-Student code runs in the namespaces sandbox of ``sandbox.py``; where that is impossible,
-``grade_folder`` refuses unless ``sandbox=False``, and the gradebook then says ``unisolated``.
+Student code runs under the isolation that ``sandbox.choose`` picked.
 Results are cached by the content of the submission, of the tests, and of the course package and
 ``data/``, so a re-run grades only what changed.
 """
@@ -15,58 +16,22 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 
-from .._modes import PACKAGE_DIR, course_root, data_dir
-from ..sphinxext import inputs_digest
+from .._modes import PACKAGE_DIR, data_dir, inputs_digest
 from .checks import Question, QuestionResult, grade_question
-from .marks import apply_marks
-from .notebook import META_KEY, is_tests_cell, load_questions
-from .sandbox import RunResult, allowed_paths, probe, run_submission, warm_up
+from .notebook import META_KEY, is_tests_cell
+from .results import StudentResult, Submission
+from .sandbox import Isolation, RunResult, run_submission, warm_up
 from .values import Unsupported, decode
-from .views import write_instructor_views
 
 GRADER_VERSION = "2"
 WORKER_RETRIES = 2   # a submission whose worker died is tried again this many times
-
-
-class SandboxUnavailable(RuntimeError):
-    """Student code cannot be isolated on this machine; the message says why and what to do."""
-
-
-@dataclass
-class Submission:
-    """One student's notebook as found in the submissions folder, read or with the reason it cannot be."""
-
-    student: str
-    path: Path | None
-    problem: str = ""          # why it could not be run, if it could not
-    cells: list[str] = field(default_factory=list)
-    digest: str = ""
-
-
-@dataclass
-class StudentResult:
-    """One student's grading: a status, a result per question and any errors, as the gradebook shows them."""
-
-    student: str
-    status: str                # ok | timeout | crashed | grader error | unreadable | no notebook | empty
-    questions: list[QuestionResult]
-    errors: list[str]
-    seconds: float = 0.0
-    isolated: bool = False
-    values: dict = field(default_factory=dict, repr=False)  # the student's answers, for report and marking sheet
-
-    @property
-    def total(self) -> float:
-        return round(sum(q.score for q in self.questions), 4)
 
 
 def find_submissions(folder: Path, exercise_set: str) -> list[Submission]:
@@ -159,40 +124,13 @@ def _tests_digest(questions: list[Question]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def sandbox_view(source: Path, submissions: Path, out: Path) -> list[str]:
-    """The folders student code may read, and refuse (SandboxUnavailable) if it cannot be sandboxed."""
-    view = allowed_paths([PACKAGE_DIR, data_dir()], course_root(), [source.parent, submissions, out])
-    problem = probe(view)
-    if problem:
-        raise SandboxUnavailable(
-            f"Student code cannot be isolated on this machine: {problem}.\n"
-            "The grader needs Linux with unprivileged user namespaces (Debian and Fedora have them on; "
-            "on Ubuntu 24.04 run `sudo sysctl kernel.apparmor_restrict_unprivileged_userns=0`; inside "
-            "Docker, allow the unshare and mount system calls, e.g. `--security-opt seccomp=unconfined`). "
-            "On macOS or Windows, grade inside a Linux virtual machine or WSL 2.\n"
-            "To grade anyway, without isolation (student code can then read and change anything you "
-            "can), pass --no-sandbox; every row of the gradebook is then marked 'unisolated'.")
-    return view
-
-
-def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None = None,
-                 timeout: float = 20, cell_timeout: float = 5, memory_mb: int = 512,
-                 progress: bool = True, sandbox: bool = True) -> pd.DataFrame:
-    """Grade every submission in ``submissions`` against ``source``; write results into ``out``.
-
-    Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True."""
-    source, submissions, out = Path(source).resolve(), Path(submissions).resolve(), Path(out).resolve()
-    if not hasattr(os, "fork"):
-        raise SandboxUnavailable("Grading needs Linux (or, with --no-sandbox, macOS); on Windows, "
-                                 "grade inside WSL 2 or a Linux virtual machine.")
-    view = sandbox_view(source, submissions, out) if sandbox else None
-    questions = load_questions(source)
+def run_class(subs: list[Submission], questions: list[Question], isolation: Isolation, cache_dir: Path, *,
+              jobs: int, progress: bool, timeout: float, cell_timeout: float, memory_mb: int) -> list[StudentResult]:
+    """Run every readable submission not already cached (under ``isolation``) and grade it: one
+    result per entry of ``subs``, in order."""
     names = sorted({n for q in questions for n in q.names()})
-    base_key = _tests_digest(questions) + inputs_digest([PACKAGE_DIR, data_dir()]) + str(sandbox)
-    subs = find_submissions(submissions, source.stem)
-    cache_dir = out / ".cache"
+    base_key = _tests_digest(questions) + inputs_digest([PACKAGE_DIR, data_dir()]) + isolation.name
     cache_dir.mkdir(parents=True, exist_ok=True)
-
     runs: dict[str, RunResult | None] = {}
     todo = []
     for sub in subs:
@@ -204,14 +142,9 @@ def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None
             runs[sub.student] = previous
         else:
             todo.append((sub, cached, key))
-    run = dict(names=names, view=view, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
-    _run_all(todo, run, runs, jobs or os.cpu_count() or 1, progress)
-
-    results = [_result_for(sub, runs[sub.student], questions) for sub in subs]
-    results = apply_marks(results, questions, out)  # the instructor's marks kept in out/marks.csv
-    book = write_outputs(results, questions, out, isolation="sandboxed" if sandbox else "unisolated")
-    write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
-    return book
+    run = dict(names=names, isolation=isolation, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
+    _run_all(todo, run, runs, jobs, progress)
+    return [_result_for(sub, runs[sub.student], questions) for sub in subs]
 
 
 def _cached_run(path: Path, key: str) -> RunResult | None:
@@ -274,52 +207,3 @@ def _run_pool(items: list, run: dict, jobs: int, record) -> list:
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return broken
-
-
-def write_outputs(results: list[StudentResult], questions: list[Question], out: Path,
-                  isolation: str = "sandboxed") -> pd.DataFrame:
-    out.mkdir(parents=True, exist_ok=True)
-    max_total = sum(q.points for q in questions)
-    rows = []
-    for r in results:
-        row = {"student": r.student}
-        row.update({q.name: q.score for q in r.questions})
-        row.update({"total": r.total, "max": max_total, "status": r.status,
-                    "manual_pending": ",".join(q.name for q in r.questions if q.manual),
-                    "seconds": round(r.seconds, 3), "isolation": isolation})
-        rows.append(row)
-        _write_feedback(r, questions, out)
-        _write_gradescope(r, questions, out)
-    book = pd.DataFrame(rows, columns=["student", *[q.name for q in questions], "total", "max",
-                                       "status", "manual_pending", "seconds", "isolation"])
-    book.to_csv(out / "gradebook.csv", index=False)
-    return book
-
-
-def _write_feedback(r: StudentResult, questions: list[Question], out: Path) -> None:
-    lines = [f"# Feedback for {r.student}", "", f"Score: {r.total:g} out of {sum(q.points for q in questions):g}", ""]
-    if r.status != "ok":
-        lines += [f"**Your notebook could not be graded in full ({r.status}).**", ""]
-    if r.errors:
-        lines += ["Problems while running your notebook:", ""] + [f"- {e}" for e in r.errors] + [""]
-    for q, res in zip(questions, r.questions):
-        lines.append(f"## {q.name}{': ' + q.prompt if q.prompt else ''} ({res.score:g}/{res.max_score:g})")
-        lines += [f"- {'✓' if ok else '✗'} {msg}" for ok, msg in res.messages] + [""]
-    folder = out / "feedback"
-    folder.mkdir(exist_ok=True)
-    (folder / f"{r.student}.md").write_text("\n".join(lines), encoding="utf-8")
-
-
-def _write_gradescope(r: StudentResult, questions: list[Question], out: Path) -> None:
-    """results.json in Gradescope's autograder format."""
-    tests = [{"name": f"{q.name}{': ' + q.prompt if q.prompt else ''}", "score": res.score,
-              "max_score": res.max_score, "visibility": "visible",
-              "output": "\n".join(f"{'PASS' if ok else 'FAIL'}: {m}" for ok, m in res.messages)
-                        + ("\n(marked by hand)" if res.manual else "")}
-             for q, res in zip(questions, r.questions)]
-    output = "\n".join(r.errors) if r.errors else "All code cells ran."
-    data = {"score": r.total, "execution_time": round(r.seconds, 3), "output": output,
-            "tests": tests, "extra_data": {"status": r.status, "isolated": r.isolated}}
-    folder = out / "results" / r.student
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "results.json").write_text(json.dumps(data, indent=1), encoding="utf-8")

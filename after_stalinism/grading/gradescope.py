@@ -18,7 +18,7 @@ them to the assignment's outline; the autograder's points are the other question
 
 Usage::
 
-    bundle = build_bundle(Path("exercises/source/00_data_warmup.ipynb"), Path("gradescope"))
+    bundle = build_bundle(Path("instructor/exercises/00_data_warmup.ipynb"), Path("gradescope"))
     run_autograder(Path("/autograder"))    # what run_autograder does, inside Gradescope
 """
 
@@ -141,7 +141,7 @@ def run_autograder(root: Path) -> dict:
     results_file.parent.mkdir(parents=True, exist_ok=True)
     config = json.loads((root / "source" / "config.json").read_text())
     try:
-        from .batch import grade_folder
+        from .grade import grade_folder
 
         with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
             students, out = Path(tmp) / "students", Path(tmp) / "out"

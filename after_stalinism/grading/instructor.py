@@ -1,6 +1,6 @@
 """The instructor's commands beyond release and grade, and what ``grade`` does before and after.
 
-* ``release --all``: every set in ``exercises/source``;
+* ``release --all``: every set in ``instructor/exercises``;
 * ``grade --marks FILE --roster FILE --assignment NAME``: marks checked (and a roster read) before
   any grading, LMS exports written after;
 * ``gradescope SOURCE --out DIR``: ``DIR/autograder.zip`` (see ``gradescope.py``);
@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-DEFAULT_SOURCES = Path("exercises") / "source"
+DEFAULT_SOURCES = Path("instructor") / "exercises"
 
 
 def add_instructor_commands(sub, grade: argparse.ArgumentParser) -> None:

@@ -36,7 +36,7 @@ def nbgitpuller_link(hub: str, repo: str, branch: str, path: str) -> str:
 
 def nbgitpuller_links(config: Path, hub: str | None = None, repo: str | None = None,
                       branch: str | None = None) -> dict[str, str]:
-    """A link per exercise set (``exercises/source/*.ipynb`` beside ``config``), by set name."""
+    """A link per exercise set (``instructor/exercises/*.ipynb`` beside ``config``), by set name."""
     config = Path(config)
     settings = yaml.safe_load(config.read_text()) or {}
     repository = settings.get("repository") or {}
@@ -51,7 +51,7 @@ def nbgitpuller_links(config: Path, hub: str | None = None, repo: str | None = N
         value = hub if name == "hub" else repo
         if urlparse(value).scheme not in ("http", "https") or not urlparse(value).netloc:
             raise LinksError(f"{name} {value!r} is not an http(s) address")
-    sets = sorted(p.stem for p in (config.parent / "exercises" / "source").glob("*.ipynb"))
+    sets = sorted(p.stem for p in (config.parent / "instructor" / "exercises").glob("*.ipynb"))
     return {s: nbgitpuller_link(hub, repo, branch, f"exercises/{s}.ipynb") for s in sets}
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import nbformat
 
@@ -19,10 +18,8 @@ from .checks import Question
 from .marks import MARKS_FILE, read_marks
 from .notebook import is_tests_cell, strip_solutions
 from .report import describe
+from .results import StudentResult, Submission
 from .values import MISSING
-
-if TYPE_CHECKING:
-    from .batch import StudentResult, Submission
 
 SHEET_FILE = "marking_sheet.html"
 

@@ -28,12 +28,9 @@ import os
 import tempfile
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .checks import Question, QuestionResult
-
-if TYPE_CHECKING:
-    from .batch import StudentResult
+from .results import StudentResult
 
 MARKS_FILE = "marks.csv"
 COLUMNS = ["student", "question", "points", "comment"]

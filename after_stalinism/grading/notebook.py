@@ -1,6 +1,6 @@
 """Exercise source notebooks: reading their questions, and making the student release.
 
-A source notebook (``exercises/source/NAME.ipynb``) is an ordinary notebook with three kinds of
+A source notebook (``instructor/exercises/NAME.ipynb``) is an ordinary notebook with three kinds of
 code cell an instructor can read and edit in JupyterLab:
 
 * answer cells, where the reference solution sits between ``### BEGIN SOLUTION`` and

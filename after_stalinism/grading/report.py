@@ -14,14 +14,12 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from ..sphinxext import PLOTLY_BUNDLE, STATIC_DIR
+from .._modes import PLOTLY_BUNDLE, STATIC_DIR
 from .checks import Question, evaluate
+from .results import StudentResult
 from .values import MISSING, Figure, Unsupported, decode
-
-if TYPE_CHECKING:
-    from .batch import StudentResult
 
 REPORT_FILE = "report.html"
 PLOTLY_JS = STATIC_DIR / PLOTLY_BUNDLE  # the book's own copy: the report works offline too

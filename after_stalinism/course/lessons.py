@@ -1,6 +1,6 @@
 """The course's lessons, in order: the one list the book, the figures, the data and the tests read.
 
-A lesson is ``notebooks/STEM.ipynb``; its exercise set has the same stem (``exercises/source/STEM.ipynb``,
+A lesson is ``notebooks/STEM.ipynb``; its exercise set has the same stem (``instructor/exercises/STEM.ipynb``,
 released as ``exercises/STEM.ipynb`` + ``exercises/STEM.checks.json``). ``_toc.yml`` lists the lessons
 in this order, ``charts.timeline_figure`` labels its rows from here, and ``timeline.lesson`` in
 ``data/datapackage.json`` runs from 1 to the number of lessons (``tests/test_lessons.py`` checks all
@@ -8,7 +8,7 @@ three). Adding a lesson means adding its files and one line here; CONTRIBUTING.m
 
 Usage::
 
-    from after_stalinism.lessons import LESSONS, lesson
+    from after_stalinism.course.lessons import LESSONS, lesson
     [each.stem for each in LESSONS]  # ['01_stalinism', ..., '05_synthesis']
     lesson(2).label                # '2 Second economy' (the timeline's row)
 """
@@ -71,7 +71,7 @@ def toc_pages(root: Path | None = None) -> list[str]:
     ``_modes.course_root()``."""
     import yaml
 
-    from ._modes import course_root
+    from .._modes import course_root
 
     toc = yaml.safe_load((Path(root or course_root()) / "_toc.yml").read_text())
     pages = [toc["root"]]

@@ -6,7 +6,7 @@ each display where it runs:
 * in a live kernel, plotly's own mime type (``application/vnd.plotly.v1+json``), which JupyterLab's
   plotly extension draws; unlike plotly's renderer machinery (``plotly.io._renderers``), this
   does not import nbformat and jsonschema, which cost about 3 s on a lesson's first figure;
-* during the book build (the Sphinx extension in ``after_stalinism.sphinxext`` sets
+* during the book build (the Sphinx extension in ``after_stalinism.booktools.sphinxext`` sets
   ``STATIC_ENV``), plain HTML that calls the one shared copy of plotly.js the book loads, instead
   of the mime type, which the book cannot show, or an inline 4.8 MB copy of plotly.js per figure.
 """
@@ -19,7 +19,7 @@ import sys
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from ._modes import STATIC_ENV, static_mode  # noqa: F401  (STATIC_ENV: re-exported for callers)
+from .._modes import STATIC_ENV, static_mode  # noqa: F401  (STATIC_ENV: re-exported for callers)
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 

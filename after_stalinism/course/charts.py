@@ -7,10 +7,10 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..display.webfigure import NOTE_NAME
 from . import data
 from .data import load
 from .lessons import lesson
-from .webfigure import NOTE_NAME
 
 REDENOMINATION = pd.Timestamp("2009-11-30")
 OLD_WON_PER_NEW_WON = 100

@@ -1,6 +1,6 @@
 """The lessons' interactive models: a figure for each model, and the Explorer a lesson shows.
 
-Each ``*_explorer()`` returns an :class:`~after_stalinism.twin.Explorer`: sliders in JupyterLab,
+Each ``*_explorer()`` returns an :class:`~after_stalinism.display.twin.Explorer`: sliders in JupyterLab,
 the same controls over precomputed runs in the HTML book. Every figure carries a note that it
 shows a model, not data.
 """
@@ -17,11 +17,11 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from ..display.figures import PLOTLY_CONFIG
+from ..display.twin import Choice, Explorer, Slider, TwinDisplay
+from ..display.webfigure import figure_payload
 from . import models
 from .charts import legend_on_top, source_note
-from .figures import PLOTLY_CONFIG
-from .twin import Choice, Explorer, Slider, TwinDisplay
-from .webfigure import figure_payload
 
 MODEL_NOTE = "MODEL, not data: illustrative settings chosen by the course (see the lesson text). "
 COLOURS = {"state": "#8c2d04", "market": "#08519c", "rent": "#6baed6", "unmet": "#bdbdbd",

@@ -2,8 +2,8 @@
 
 Usage::
 
-    .venv/bin/python -m after_stalinism.printbook            # build the book, then every PDF
-    .venv/bin/python -m after_stalinism.printbook --lesson 2 # only lesson 2's PDF
+    .venv/bin/python -m after_stalinism.booktools.printbook            # build the book, then every PDF
+    .venv/bin/python -m after_stalinism.booktools.printbook --lesson 2 # only lesson 2's PDF
 
 Debian's Chromium (the one the browser tests use, driven by Playwright) opens each page of the
 built book, turns every figure and explorer into a static image of its default state
@@ -32,7 +32,7 @@ from urllib.parse import urljoin, urlparse
 import yaml
 from bs4 import BeautifulSoup
 
-from .lessons import toc_pages
+from ..course.lessons import toc_pages
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -228,7 +228,8 @@ def print_edition(html_dir: Path, out_dir: Path, only_lessons: list[int] | None 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m after_stalinism.printbook", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m after_stalinism.booktools.printbook",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("--lesson", type=int, action="append", help="only this lesson's PDF (repeatable)")
     parser.add_argument("--out", type=Path, default=ROOT / "_build" / "pdf", help="folder for the PDFs")
     parser.add_argument("--no-build", action="store_true", help="use the HTML already in _build/html")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ._modes import data_dir as _default_data_dir
+from .._modes import data_dir as _default_data_dir
 
 _PANDAS_TYPES = {"integer": "Int64", "number": "Float64", "boolean": "boolean", "string": "string"}
 _TRUE, _FALSE = {"true", "True", "TRUE", "1"}, {"false", "False", "FALSE", "0"}

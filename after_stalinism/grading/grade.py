@@ -1,0 +1,58 @@
+"""The ``grade`` command end to end: choose the isolation, read the class, run it (``batch``), apply
+the instructor's marks, write the gradebook, feedback and Gradescope results (``gradebook``), then
+the marking sheet and the report.
+
+Usage::
+
+    book = grade_folder("instructor/exercises/00_data_warmup.ipynb", "submissions/", "grading-output/")
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from .batch import find_submissions, run_class
+from .checks import Question
+from .gradebook import write_outputs
+from .marks import apply_marks
+from .notebook import load_questions
+from .results import StudentResult, Submission
+from .sandbox import choose
+
+
+def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None = None,
+                 timeout: float = 20, cell_timeout: float = 5, memory_mb: int = 512,
+                 progress: bool = True, sandbox: bool = True) -> pd.DataFrame:
+    """Grade every submission in ``submissions`` against ``source``; write results into ``out``.
+
+    Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True."""
+    source, submissions, out = Path(source).resolve(), Path(submissions).resolve(), Path(out).resolve()
+    isolation = choose(source, submissions, out, sandbox=sandbox)
+    questions = load_questions(source)
+    subs = find_submissions(submissions, source.stem)
+    results = run_class(subs, questions, isolation, out / ".cache", jobs=jobs or os.cpu_count() or 1,
+                        progress=progress, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
+    results = apply_marks(results, questions, out)  # the instructor's marks kept in out/marks.csv
+    book = write_outputs(results, questions, out, isolation=isolation.name)
+    write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
+    return book
+
+
+def write_instructor_views(source: Path, subs: list[Submission], results: list[StudentResult],
+                           questions: list[Question], out: Path) -> None:
+    """The marking sheet and the report: pages that help the instructor read the results. A failure
+    while writing them is reported and never loses the grades already written."""
+    from .marking_sheet import write_marking_sheet
+    from .report import write_report
+
+    for name, write in (("marking sheet", lambda: write_marking_sheet(source, subs, results, questions, out)),
+                        ("report", lambda: write_report(results, questions, out, Path(source).stem))):
+        try:
+            write()
+        except Exception as err:  # a page that cannot be drawn must not cost the grades
+            print(f"warning: the {name} could not be written ({type(err).__name__}: {err}); "
+                  f"the gradebook and feedback are complete", file=sys.stderr)

@@ -1,0 +1,19 @@
+"""Running student code apart from the grader: one module per isolation technique behind one
+interface (``isolation.Isolation``), the process sequence they share (``process``), what runs in
+the student process (``cells``), and the one place that picks the technique (``choose``).
+
+Usage::
+
+    from after_stalinism.grading.sandbox import choose, run_submission
+    isolation = choose(source, submissions, out)
+    result = run_submission("subs/alice/homework.ipynb", ["peak_year"], isolation=isolation)
+"""
+
+from .choose import choose, probe
+from .isolation import Isolation, RunResult, SandboxError, SandboxUnavailable
+from .namespaces import Namespaces, allowed_paths
+from .process import run_submission, warm_up
+from .unisolated import Unisolated
+
+__all__ = ["Isolation", "Namespaces", "RunResult", "SandboxError", "SandboxUnavailable", "Unisolated",
+           "allowed_paths", "choose", "probe", "run_submission", "warm_up"]

@@ -1,0 +1,105 @@
+"""What runs inside the student process, whatever the isolation: a clean environment, no inherited
+file descriptors but the result pipe, resource limits, and the code cells one by one under a
+per-cell alarm. Only JSON of plain values goes back through the pipe."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+
+from ..._modes import GRADING_ENV
+
+STARTED = b"S"                    # written by the student process once the student's code starts
+
+
+class CellTimeout(BaseException):
+    """Raised inside student code when one cell runs longer than the per-cell limit."""
+
+
+def _summarise(index: int, err: BaseException) -> str:
+    if isinstance(err, CellTimeout):
+        return f"cell {index + 1}: stopped after running too long (an endless loop?)"
+    if isinstance(err, MemoryError):
+        return f"cell {index + 1}: ran out of memory (MemoryError)"
+    if isinstance(err, SyntaxError):
+        return f"cell {index + 1}: SyntaxError on line {err.lineno}: {err.msg}"
+    tb, line = err.__traceback__, None
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == f"<cell {index + 1}>":
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    where = f" on line {line}" if line else ""
+    return f"cell {index + 1}: {type(err).__name__}{where}: {str(err)[:200]}"
+
+
+def set_limits(memory_mb: int, max_processes: int) -> None:
+    import resource
+
+    limits = [(resource.RLIMIT_FSIZE, 50 * 1024 * 1024), (resource.RLIMIT_NPROC, max_processes),
+              (resource.RLIMIT_CORE, 0)]
+    if os.path.exists("/proc/self/status"):  # Linux: the cap is on top of what is already mapped
+        vm_kb = next((int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmSize")), 0)
+        limits.append((resource.RLIMIT_AS, vm_kb * 1024 + memory_mb * 1024 * 1024))
+    for which, value in limits:
+        resource.setrlimit(which, (value, value))
+
+
+def run_cells(cells: list[str], names: list[str], write_fd: int, cell_timeout: float) -> None:
+    """Run the cells, recording each exception and carrying on; send back the named values."""
+    os.environ.clear()  # the grader's environment (tokens, paths) is none of the student's business
+    _wipe_environment_block()
+    os.environ.update({"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", GRADING_ENV: "1"})
+    os.chdir("/tmp")
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+
+    def on_alarm(signum, frame):
+        raise CellTimeout()
+
+    signal.signal(signal.SIGALRM, on_alarm)
+    namespace: dict = {"__name__": "__main__"}
+    errors = []
+    os.write(write_fd, STARTED)
+    for index, source in enumerate(cells):
+        try:
+            code = compile(source, f"<cell {index + 1}>", "exec")
+            signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+            try:
+                exec(code, namespace)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+        except BaseException as err:  # the student's error: record it and go on
+            errors.append(_summarise(index, err))
+    from ..values import export
+
+    signal.setitimer(signal.ITIMER_REAL, cell_timeout)
+    try:
+        values = export(namespace, names)
+    except BaseException as err:
+        values, errors = "{}", errors + [f"your variables could not be read: {type(err).__name__}"]
+    write_all(write_fd, json.dumps({"values": values, "errors": errors}).encode())
+
+
+def _wipe_environment_block() -> None:
+    """Zero the environment strings the worker was started with (what /proc/self/environ shows)."""
+    if not os.path.exists("/proc/self/stat"):
+        return
+    fields = open("/proc/self/stat").read().rsplit(")", 1)[1].split()
+    start, end = int(fields[47]), int(fields[48])  # env_start, env_end (fields 50 and 51 of stat)
+    if 0 < start < end:
+        ctypes.memset(start, 0, end - start)
+
+
+def write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def close_other_fds(keep: int) -> None:
+    """The worker's pipes to the grader carry other students' work: the student gets none of them."""
+    os.closerange(3, keep)
+    os.closerange(keep + 1, 1 << 16)
