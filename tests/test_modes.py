@@ -12,6 +12,7 @@ import pytest
 import after_stalinism as course
 from after_stalinism import _modes
 from after_stalinism.booktools import sphinxext
+from after_stalinism.course import data as course_data
 from after_stalinism.display.figures import PLOTLY_MIME, figure_bundle
 from after_stalinism.grading import Checker
 from conftest import ROOT
@@ -44,18 +45,18 @@ def test_check_is_silent_only_inside_the_grader(monkeypatch):
 def data_copy(tmp_path):
     dest = tmp_path / "data"
     shutil.copytree(ROOT / "data", dest)
-    course.data._descriptor.cache_clear()
+    course_data._descriptor.cache_clear()
     yield dest
-    course.data._descriptor.cache_clear()
+    course_data._descriptor.cache_clear()
 
 
 def test_data_folder_override_is_read_at_call_time(monkeypatch, data_copy):
     monkeypatch.delenv(_modes.ROOT_ENV, raising=False)
     monkeypatch.delenv(_modes.DATA_ENV, raising=False)
-    assert course.data.DATA_DIR == ROOT / "data"
+    assert course_data.DATA_DIR == ROOT / "data"
     (data_copy / "timeline.csv").unlink()
     monkeypatch.setenv(_modes.DATA_ENV, str(data_copy))
-    assert course.data.DATA_DIR == data_copy
+    assert course_data.DATA_DIR == data_copy
     with pytest.raises(course.DataError, match=f"{data_copy}.*timeline.csv.*missing"):
         course.load("timeline")
 
