@@ -380,6 +380,7 @@ def test_exercise_3_feedback_on_how_much_crackdown_holds_the_closed_border():
 
 def test_exercise_5_feedback_on_the_delay_a_crackdown_buys():
     says(X5, "7 is the year half are informed with the crackdown; subtract the year without it (3).")
+    says(X5, "3 is the year without any crackdown.")
     def reach(k):
         return models.years_to_reach(models.diffusion(border=0.5, radios=0.25, media=1, crackdown=k))
     assert (reach(0.5), reach(0)) == (7, 3)
@@ -489,3 +490,43 @@ def test_lesson_4_self_check_and_exercise_4_feedback_on_the_presets():
     paying = sum(models.cadre_payoffs(**(NK | {"survive_reform": float(s), "exit_value": float(e)}))["advantage"] > 0
                  for s in grid for e in grid)
     assert paying == 0
+
+
+def test_answer_feedback_that_describes_the_scorecard_arithmetic():
+    says(X1, "20 is the sum of the ratings. The index is the mean rating divided by 4 (the maximum).")
+    says(X1, "That is the mean rating (0-4). Divide by 4 to get an index between 0 and 1.")
+    says(X1, "0.93 is Kim Il Sung's profile; use the mid-2000s preset.")
+    says(X5, "6 is the fall in the sum of ratings.")
+    says(L1, "0.89 is Stalin's USSR; look at the North Korean preset.")
+    says(L5, "0.93 is Kim Il Sung's profile.")
+    kji, kis, kju = (list(profile(n).values()) for n in (KJI, KIS, KJU))
+    assert sum(kji) == 20 and np.mean(kji) == pytest.approx(2.857142857)
+    assert sum(kis) - sum(kju) == 6
+    assert round(models.stalinism_index(profile(KIS)), 2) == 0.93
+    assert round(models.stalinism_index(profile(STALIN)), 2) == 0.89
+
+
+def test_answer_feedback_that_names_the_rows_of_the_post_famine_setting():
+    says(X2, "0.625 is the enterprises' row. Select the households.")
+    says(X2, "0.80 is the cadres' row. Select the households.")
+    table = models.dependence(**models.DEPENDENCE_PERIODS["post-famine (2000s)"]).set_index("group")
+    assert table.loc["enterprises", "dependence"] == pytest.approx(0.625)
+    assert round(table.loc["cadres", "dependence"], 2) == 0.80
+
+
+def test_the_threshold_is_where_the_advantage_reaches_zero():
+    says(X4, "The threshold is where the advantage reaches zero.")
+    assert models.purge_risk_threshold(**NK) > 0
+    for params in models.CADRE_PRESETS.values():
+        threshold = models.purge_risk_threshold(**params)
+        if threshold:  # None: reform never pays; 0.0: it pays already without purges (China 1980s)
+            at = models.cadre_payoffs(**(params | {"purge_risk": threshold}))["advantage"]
+            assert at == pytest.approx(0, abs=1e-9)
+
+
+def test_the_diffusion_model_has_one_well_mixed_population_and_no_action():
+    says(L3, "Knowing is not acting: the model says nothing about whether informed people protest (lesson 4). It also "
+             "treats the population as one well-mixed group")
+    assert list(inspect.signature(models.diffusion).parameters) == ["border", "radios", "media", "crackdown",
+                                                                    "years", "start"]
+    assert list(models.diffusion(border=0.5, radios=0.25, media=0.5, crackdown=0.5).columns) == ["year", "informed"]
