@@ -209,10 +209,12 @@ def purge_claims_figure() -> go.Figure:
     frame = frame[frame["measure"].str.startswith("executed or purged executives, ")]
     years = frame["measure"].str.slice(-4)
     fig = go.Figure(go.Bar(x=years, y=frame["count"], marker_color="#8c2d04",
-                           hovertemplate="%{x}: %{y} (INSS claim)<extra></extra>", name="claimed"))
+                           hovertemplate="%{x}: about %{y} (INSS claim, an estimate)<extra></extra>", name="claimed"))
     fig.update_layout(title="Executions and purges of officials claimed by INSS<br>"
                             "(South Korean intelligence), 2012-15",
                       margin={"t": 90},
                       xaxis_title="year", yaxis_title="officials executed or purged (claimed)", height=540)
-    return data_note(fig, "purge_claims", lead="CLAIMS, not confirmed figures (INSS white paper, Dec 2016).",
+    return data_note(fig, "purge_claims",
+                     lead=("CLAIMS, not confirmed figures: estimates from the INSS white paper (Dec 2016), "
+                           "as the press reported them."),
                      remark="Some earlier execution claims were later contradicted.")
