@@ -23,20 +23,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from after_stalinism import models
+from after_stalinism.course import models
 from conftest import ROOT
 
-EXERCISE_DIRS = ("exercises/source", "instructor/exercises")  # the sources move in issue 24
+EXERCISES = ROOT / "instructor" / "exercises"
 
 
 def _path(name: str) -> Path:
-    """A lesson (notebooks/NAME) or an exercise source (exercises:NAME), wherever the sources live."""
+    """A lesson (notebooks/NAME) or an exercise source (exercises:NAME, in instructor/exercises/)."""
     if name.startswith("exercises:"):
-        stem = name.split(":", 1)[1]
-        for folder in EXERCISE_DIRS:
-            if (ROOT / folder / stem).exists():
-                return ROOT / folder / stem
-        raise FileNotFoundError(f"no exercise source {stem} in {EXERCISE_DIRS}")
+        return EXERCISES / name.split(":", 1)[1]
     return ROOT / "notebooks" / name
 
 
