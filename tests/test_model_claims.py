@@ -88,14 +88,22 @@ def test_the_index_is_the_mean_rating_over_four():
 
 def test_kim_il_sung_scores_above_stalin_because_of_mobilisation_and_nationalism():
     says(L1, "the index of Kim Il Sung's North Korea (0.93) is slightly *higher* than that of "
-             "Stalin's own USSR (0.89), because the scorecard follows Lankov in rating North "
-             "Korean mobilisation and nationalism above their Soviet models")
+             "Stalin's own USSR (0.89). Five of the seven ratings differ, and they net out at one step: "
+             "the scorecard follows Lankov in rating North Korean mobilisation and nationalism above "
+             "their Soviet models (one step each), and rates the conservative status quo one step higher "
+             "(4 against 3, a course judgement); it rates mass terror and shapeless macro-politics one step "
+             "*lower* (3 against 4)")
     kis, stalin = profile(KIS), profile(STALIN)
     assert round(models.stalinism_index(kis), 2) == 0.93 and round(models.stalinism_index(stalin), 2) == 0.89
     assert kis[MOBILISATION] > stalin[MOBILISATION] and kis[NATIONALISM] > stalin[NATIONALISM]
     # "because": rated like their Soviet models on those two features, Kim Il Sung's profile would fall below Stalin's.
     as_soviet = kis | {MOBILISATION: stalin[MOBILISATION], NATIONALISM: stalin[NATIONALISM]}
     assert models.stalinism_index(as_soviet) < models.stalinism_index(stalin)
+    differ = {f: kis[f] - stalin[f] for f in kis if kis[f] != stalin[f]}
+    assert len(differ) == 5 and sum(differ.values()) == 1
+    assert differ[MOBILISATION] == differ[NATIONALISM] == differ[STATUS_QUO] == 1
+    assert differ["mass terror"] == differ["shapeless macro-politics"] == -1
+    assert (kis[STATUS_QUO], stalin[STATUS_QUO], kis["mass terror"], stalin["mass terror"]) == (4, 3, 3, 4)
 
 
 def test_after_khrushchev_terror_and_dictatorship_fall_while_the_status_quo_hardens():
@@ -121,8 +129,8 @@ def test_the_mid_2000s_profile_sits_between_kim_il_sung_and_khrushchev():
 
 
 def test_in_the_mid_2000s_the_features_of_the_top_did_not_move():
-    says(L1, "while the features describing the **top** (personal dictatorship, a "
-             "conservative elite) did not move.")
+    says(L1, "while on the course's scorecard the features describing the **top** (personal "
+             "dictatorship, a conservative elite) did not move.")
     moved = change(KIS, KJI)
     assert moved["personal dictatorship"] == 0 and moved[STATUS_QUO] == 0
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 
 import pandas as pd
@@ -122,8 +123,14 @@ def timeline_figure() -> go.Figure:
 
 
 def market_counts_figure() -> go.Figure:
-    """Official-market counts, one series per counter: the counters measure different things."""
+    """Market counts, one series per counter: the counters measure different things.
+
+    A counter named with a report's author in brackets ("KINU (Hong Min)") is drawn with its
+    institution ("KINU") when that institution is also a counter: one counter, one series."""
     frame = load("official_markets").dropna(subset=["year"])
+    names = set(frame["counter"])
+    frame = frame.assign(counter=[
+        base if (base := re.sub(r"\s*\([^)]*\)$", "", name)) in names else name for name in frame["counter"]])
     fig = go.Figure()
     symbols = ["circle", "square", "diamond", "triangle-up", "x"]
     for (counter, part), symbol in zip(frame.groupby("counter", sort=True), symbols):
@@ -132,7 +139,7 @@ def market_counts_figure() -> go.Figure:
             marker={"size": 11, "symbol": symbol}, text=part["what_is_counted"],
             hovertemplate="%{x}: %{y} markets<br>%{text}<extra>" + counter + "</extra>",
         ))
-    fig.update_layout(title="Counts of North Korea's official markets, by who counted",
+    fig.update_layout(title="Counts of North Korea's markets, by who counted",
                       xaxis={"title": "year of the count", "dtick": 1}, yaxis={"title": "markets", "range": [0, 500]},
                       height=560)
     legend_on_top(fig, rows=3).update_layout(legend={"entrywidth": 0.5, "entrywidthmode": "fraction"})  # two columns
