@@ -220,7 +220,7 @@ def purge_claims_figure() -> go.Figure:
 
 def china_trade_figure() -> go.Figure:
     """North Korea's trade with China, 2019-2023: China's customs series, with KOTRA's 2022 estimate apart."""
-    frame = load("china_trade")
+    frame = load("trade_with_china")
     customs = frame[frame["series"] == "China customs"].sort_values("year")
     kotra = frame[frame["series"] == "KOTRA estimate"]
     fig = go.Figure(go.Bar(x=customs["year"], y=customs["trade_usd_million"], name="China customs",
@@ -233,5 +233,5 @@ def china_trade_figure() -> go.Figure:
                       xaxis={"title": "year", "dtick": 1}, yaxis={"title": "US$ million", "range": [0, 3300]},
                       height=480)
     legend_on_top(fig)
-    return data_note(fig, "china_trade", remark="The border was closed from late January 2020; "
+    return data_note(fig, "trade_with_china", remark="The border was closed from late January 2020; "
                                                 "freight trains resumed in 2022 and passenger flights in August 2023.")
