@@ -115,8 +115,8 @@ def timeline_figure() -> go.Figure:
         hovertemplate="%{text}<extra></extra>", name="events",
     ))
     fig.update_layout(title="Timeline, 1945–2025 (hover for each event and its date)",
-                      xaxis_title="year", yaxis={"categoryorder": "array",
-                                                 "categoryarray": rows[::-1]},
+                      xaxis_title="year", yaxis={"categoryorder": "array", "categoryarray": rows[::-1],
+                                                 "ticklabelstandoff": 14},  # the bottom row's label clears "1940"
                       height=440, showlegend=False)
     return data_note(fig, "timeline")
 

@@ -304,7 +304,7 @@ def predictions_figure(reading: str = "the course's ratings", partly: float = 0.
     fig.update_layout(
         title=(f"Which source's predictions fared best? {' and '.join(top) or 'none'}"
                f"<br><sub>reading: {reading}; 'partly' earns {partly:.0%}; 'too early to say': {too_early}</sub>"),
-        xaxis={"range": [0, 1.15], "tickformat": ".0%", "title": "share of the credit its counted predictions earn"},
+        xaxis={"range": [0, 1.15], "tickformat": ".0%", "title": "score: share of the credit earned"},
         yaxis={"autorange": "reversed", "automargin": True}, height=440, margin={"t": 110}, showlegend=False,
     )
     return source_note(fig, MODEL_NOTE + "A scoring rule applied to ratings that are the course's and two "
