@@ -295,6 +295,7 @@ def test_figures_in_jupyterlab_keep_notes_off_legends(browser):
     figures["diffusion"] = explorers.diffusion_explorer().figure()
     figures["cadre"] = explorers.cadre_explorer().figure()
     figures["scorecard"] = explorers.scorecard_explorer().figure()
+    figures["predictions"] = explorers.predictions_explorer().figure()
     page = browser.new_page(viewport={"width": 820, "height": 900})
     try:
         page.set_content("<div id='fig' style='width:100%'></div>")

@@ -17,7 +17,7 @@ GRID = [0.0, 0.25, 0.5, 0.75, 1.0]
 # ---- scorecard ---------------------------------------------------------------------------------
 
 def test_every_preset_rates_all_seven_features_with_a_basis_sources_and_certainty():
-    assert len(models.PRESETS) == 5
+    assert len(models.PRESETS) == 6
     for name, ratings in models.PRESETS.items():
         assert list(ratings) == list(models.FEATURES), name
         for rating in ratings.values():

@@ -115,9 +115,9 @@ def timeline_figure() -> go.Figure:
         text=frame["date_as_reported"] + ": " + frame["event"],
         hovertemplate="%{text}<extra></extra>", name="events",
     ))
-    fig.update_layout(title="Timeline, 1945–2016 (hover for each event and its date)",
-                      xaxis_title="year", yaxis={"categoryorder": "array",
-                                                 "categoryarray": rows[::-1]},
+    fig.update_layout(title="Timeline, 1945–2025 (hover for each event and its date)",
+                      xaxis_title="year", yaxis={"categoryorder": "array", "categoryarray": rows[::-1],
+                                                 "ticklabelstandoff": 14},  # the bottom row's label clears "1940"
                       height=440, showlegend=False)
     return data_note(fig, "timeline")
 
@@ -225,3 +225,22 @@ def purge_claims_figure() -> go.Figure:
                      lead=("CLAIMS, not confirmed figures: estimates from the INSS white paper (Dec 2016), "
                            "as the press reported them."),
                      remark="Some earlier execution claims were later contradicted.")
+
+
+def china_trade_figure() -> go.Figure:
+    """North Korea's trade with China, 2019-2023: China's customs series, with KOTRA's 2022 estimate apart."""
+    frame = load("trade_with_china")
+    customs = frame[frame["series"] == "China customs"].sort_values("year")
+    kotra = frame[frame["series"] == "KOTRA estimate"]
+    fig = go.Figure(go.Bar(x=customs["year"], y=customs["trade_usd_million"], name="China customs",
+                           marker_color="#08519c", text=[f"{v:,.0f}" for v in customs["trade_usd_million"]],
+                           textposition="outside", hovertemplate="%{x}: US$%{y:,} million<extra>China customs</extra>"))
+    fig.add_trace(go.Scatter(x=kotra["year"], y=kotra["trade_usd_million"], mode="markers", name="KOTRA estimate",
+                             marker={"size": 13, "symbol": "diamond", "color": "#8c2d04"},
+                             hovertemplate="%{x}: US$%{y:,} million<extra>KOTRA estimate</extra>"))
+    fig.update_layout(title="North Korea's trade with China, US$ million: the closed border and after",
+                      xaxis={"title": "year", "dtick": 1}, yaxis={"title": "US$ million", "range": [0, 3300]},
+                      height=480)
+    legend_on_top(fig)
+    return data_note(fig, "trade_with_china", remark="The border was closed from late January 2020; "
+                                                "freight trains resumed in 2022 and passenger flights in August 2023.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -280,4 +281,46 @@ def cadre_explorer() -> Explorer:
                                        default=0.05, fmt="{:.0%}")},
         title="The cadre's choice: when does backing reform pay?",
         note="Pick a setting, then raise the purge risk. A model, not data.",
+    )
+
+
+# ---- lesson 6 ----------------------------------------------------------------------------------
+
+def predictions_figure(reading: str = "the course's ratings", partly: float = 0.5,
+                       too_early: str = "leave out") -> go.Figure:
+    """Each source's score under one reading of the record and one scoring rule (lesson 6)."""
+    scores = models.prediction_scores(models.prediction_ratings(reading), partly=partly, too_early=too_early)
+    labels = [f"{a} ({c} of {n} counted)"
+              for a, c, n in zip(scores["author"], scores["counted"], scores["predictions"])]
+    values = [0 if math.isnan(v) else v for v in scores["score"]]
+    best = scores.dropna(subset=["score"])
+    top = best[best["score"] == best["score"].max()]["author"].tolist() if not best.empty else []
+    fig = go.Figure(go.Bar(
+        y=labels, x=values, orientation="h", marker_color=[COLOURS["b"] if a in top else "#9ecae1"
+                                                            for a in scores["author"]],
+        text=[f"{v:.0%}" if not math.isnan(v) else "nothing counted" for v in scores["score"]],
+        textposition="outside", hovertemplate="%{y}: %{x:.0%} of the credit<extra></extra>", name="score",
+    ))
+    fig.update_layout(
+        title=(f"Which source's predictions fared best? {' and '.join(top) or 'none'}"
+               f"<br><sub>reading: {reading}; 'partly' earns {partly:.0%}; 'too early to say': {too_early}</sub>"),
+        xaxis={"range": [0, 1.15], "tickformat": ".0%", "title": "score: share of the credit earned"},
+        yaxis={"autorange": "reversed", "automargin": True}, height=440, margin={"t": 110}, showlegend=False,
+    )
+    return source_note(fig, MODEL_NOTE + "A scoring rule applied to ratings that are the course's and two "
+                            "readings' interpretation of the record (data/predictions.csv): 'held' earns 1, "
+                            "'failed' 0. Read the counts: a score resting on one prediction says little.", width=90)
+
+
+def predictions_explorer() -> Explorer:
+    return Explorer(
+        draw=predictions_figure,
+        controls={
+            "reading": Choice("Reading of the record", {r: r for r in models.READINGS}),
+            "partly": Slider("Credit for 'partly'", [0.0, 0.25, 0.5, 0.75, 1.0], default=0.5, fmt="{:.0%}"),
+            "too_early": Choice("'Too early to say' counts as", {t: t for t in models.TOO_EARLY}),
+        },
+        title="The sources' predictions against 2016-2025: which thesis stands best?",
+        note="Switch the reading of the record, then change how 'partly' and 'too early to say' count. "
+             "A model (a scoring rule) over interpretations, not data.",
     )

@@ -9,7 +9,7 @@ three). Adding a lesson means adding its files and one line here; CONTRIBUTING.m
 Usage::
 
     from after_stalinism.course.lessons import LESSONS, lesson
-    [each.stem for each in LESSONS]  # ['01_stalinism', ..., '05_synthesis']
+    [each.stem for each in LESSONS]  # ['01_stalinism', ..., '06_after_the_sources']
     lesson(2).label                # '2 Second economy' (the timeline's row)
 """
 
@@ -48,6 +48,9 @@ LESSONS: tuple[Lesson, ...] = (
     Lesson(3, "03_information_control", "Information control", "Information", "diffusion"),
     Lesson(4, "04_elite_incentives", "Elite incentives", "Elite", "the cadre's choice"),
     Lesson(5, "05_synthesis", "Synthesis", "Synthesis", None),
+    # After the synthesis, not before it: lesson 5 closes the argument on the four sources' own
+    # ground (they end in 2015); lesson 6 then tests their predictions against 2016-2026.
+    Lesson(6, "06_after_the_sources", "After the sources (2016-2026)", "After 2015", "prediction scoring"),
 )
 
 

@@ -11,6 +11,7 @@ live beside the other tables in data/scorecard_presets.csv.
     dependence   Jeong's three dependencies on the centre, as the state's supply shrinks  (lesson 2)
     diffusion    how knowledge of the outside world spreads past an information blockade  (lesson 3)
     cadre        a mid-level official's expected payoff from backing reform               (lesson 4)
+    predictions  how each source's predictions fared against 2016-2025, by a scoring rule  (lesson 6)
 """
 
 from __future__ import annotations
@@ -305,3 +306,74 @@ def purge_risk_threshold(**params: float) -> float | None:
         return None
     # The advantage rises linearly with purge risk (slope = hold_without_reform).
     return -low / (high - low)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 6: the sources' predictions against the record (a scoring rule, not a measurement)
+# ---------------------------------------------------------------------------------------------
+
+OUTCOMES = ("held", "partly", "failed", "too early to say")
+# The three readings of the record: the column of data/predictions.csv that holds each one's ratings.
+READINGS = {
+    "the course's ratings": "rating",
+    "control restored (re-Stalinisation)": "rating_control",
+    "adaptation to a market society": "rating_adaptation",
+}
+TOO_EARLY = {"leave out": None, "count as failed": 0.0, "count as half": 0.5}
+
+
+def predictions_table() -> pd.DataFrame:
+    """The predictions with their passages, outcomes and ratings (``data/predictions.csv``)."""
+    return load("predictions")
+
+
+def prediction_ratings(reading: str = "the course's ratings") -> dict[str, str]:
+    """One reading's ratings as a dict prediction id -> outcome; start your own ratings from it."""
+    if reading not in READINGS:
+        raise ModelError(f"no reading called {reading!r}; the readings are: {', '.join(READINGS)}")
+    table = predictions_table()
+    return dict(zip(table["id"], table[READINGS[reading]]))
+
+
+def prediction_scores(ratings: Mapping[str, str], partly: float = 0.5,
+                      too_early: str = "leave out") -> pd.DataFrame:
+    """How well each source's predictions fared under a set of ratings: a scoring rule, not data.
+
+    ratings    prediction id (``P1``...) -> one of ``OUTCOMES``; every prediction rated once
+    partly     the credit a prediction rated "partly" earns (0-1); "held" earns 1, "failed" 0
+    too_early  what "too early to say" counts as: "leave out" (not counted), "count as failed"
+               or "count as half"
+
+    Returns one row per author (in the table's order): predictions (how many), counted (how many
+    the score rests on), credit (the sum) and score (credit / counted, or NaN when nothing is
+    counted). A source with few counted predictions gets a score that rests on little: read
+    ``counted`` beside ``score``.
+    """
+    credit_partly = _share("partly", partly)
+    if too_early not in TOO_EARLY:
+        raise ModelError(f"too_early must be one of: {', '.join(TOO_EARLY)}; not {too_early!r}")
+    if not isinstance(ratings, Mapping):
+        raise ModelError(f"ratings is a dict of prediction id -> outcome, not {type(ratings).__name__}")
+    table = predictions_table()
+    ids = list(table["id"])
+    unknown = sorted(set(ratings) - set(ids))
+    if unknown:
+        raise ModelError(f"no prediction called {', '.join(map(repr, unknown))}; the predictions are {', '.join(ids)}")
+    missing = [i for i in ids if i not in ratings]
+    if missing:
+        raise ModelError(f"rate every prediction; missing: {', '.join(missing)}")
+    points = {"held": 1.0, "partly": credit_partly, "failed": 0.0, "too early to say": TOO_EARLY[too_early]}
+    rows: dict[str, dict] = {}
+    for pid, author in zip(ids, table["author"]):
+        outcome = ratings[pid]
+        if outcome not in OUTCOMES:
+            raise ModelError(f"rating for {pid} must be one of: {', '.join(OUTCOMES)}; not {outcome!r}")
+        work = author.split(" (")[0]  # "One Free Korea 2015 (quoting INSS)" scores with the post
+        row = rows.setdefault(work, {"author": work, "predictions": 0, "counted": 0, "credit": 0.0})
+        row["predictions"] += 1
+        if points[outcome] is not None:
+            row["counted"] += 1
+            row["credit"] += points[outcome]
+    result = pd.DataFrame(list(rows.values()))
+    result["score"] = [c / n if n else math.nan for c, n in zip(result["credit"], result["counted"])]
+    return result
