@@ -29,6 +29,15 @@ def test_pages_reference_nothing_outside_the_site(built_book: Path):
         assert not external.findall(html), f"{page} loads from outside the site: {external.findall(html)[:3]}"
 
 
+def test_links_with_query_strings_survive_the_build(built_book: Path):
+    """An address with "&" (Daily NK, KBS) is escaped once in its href, never as "&amp;amp;"."""
+    broken = {page: re.findall(r'href="[^"]*&amp;amp;[^"]*"', (built_book / f"{page}.html").read_text(encoding="utf-8"))
+              for page in toc_pages()}
+    assert {page: links for page, links in broken.items() if links} == {}
+    lesson_two = (built_book / "notebooks" / "02_second_economy.html").read_text(encoding="utf-8")
+    assert "Seq_Code=66609&amp;lang=g" in lesson_two  # the KBS report in its references dropdown
+
+
 def test_plotly_is_one_shared_local_copy(built_book: Path):
     html = (built_book / "book" / "how_to_use.html").read_text(encoding="utf-8")
     assert html.count("plotly-cartesian.min.js") == 1
