@@ -14,7 +14,7 @@ from after_stalinism.course import charts, explorers, models
 from after_stalinism.course.models import ModelError
 from after_stalinism.display.figures import BOOK_TRACE_TYPES, STATIC_ENV
 from after_stalinism.display.twin import MAX_RUNS
-from after_stalinism.grading.batch import grade_folder
+from after_stalinism.grading.grade import grade_folder
 from after_stalinism.grading.notebook import load_questions, reference_submission
 from conftest import ROOT
 from test_sources import SOURCE_FILES, SOURCES_DIR, found_in, normalise
@@ -169,3 +169,69 @@ def test_set_06_right_wrong_and_hostile_answers(tmp_path):
     assert book.loc["wrong", "q3"] < 1 and book.loc["wrong", "q7"] < 3 and book.loc["wrong", "q9"] == 0
     assert book.loc["hostile", "q1"] == 0 and book.loc["hostile", "q6"] == 0  # patching the grader buys nothing
     assert book.loc["hostile", "total"] == auto - 1 - 2
+
+
+# ---- sentences of lesson 6 and set 06 about the scoring rule (fact-check pass B) ---------------------
+
+def test_the_scoring_rule_is_the_one_the_lesson_states():
+    """'held' earns 1, 'failed' 0, 'partly' the chosen credit (default 0.5); 'too early to say' is left
+    out, or counted as failed or as half; a source's score is its credit over the predictions counted."""
+    ids = list(models.prediction_ratings())
+    jeong = [pid for pid, author in zip(ids, models.predictions_table()["author"]) if author == "Jeong"]
+    assert len(jeong) == 4
+    ratings = {pid: "held" for pid in ids}
+    ratings.update(dict(zip(jeong, ["held", "partly", "failed", "too early to say"])))
+    row = {rule: models.prediction_scores(ratings, too_early=rule).set_index("author").loc["Jeong"]
+           for rule in models.TOO_EARLY}
+    assert (row["leave out"]["counted"], row["leave out"]["credit"]) == (3, 1.5)
+    assert row["leave out"]["score"] == pytest.approx(0.5)
+    assert (row["count as failed"]["counted"], row["count as failed"]["credit"]) == (4, 1.5)
+    assert (row["count as half"]["counted"], row["count as half"]["credit"]) == (4, 2.0)
+    low = models.prediction_scores(ratings, partly=0.2).set_index("author")
+    assert low.loc["Jeong", "credit"] == pytest.approx(1.2)
+    default = models.prediction_scores(ratings).set_index("author").loc["Jeong", "score"]
+    assert default == row["leave out"]["score"]  # the defaults are partly=0.5, too early left out
+
+
+def test_the_rule_treats_every_source_alike_and_scores_the_inss_quote_with_the_post():
+    """'The scoring rule treats every source alike': the score depends on the ratings only."""
+    table = models.predictions_table()
+    ratings = {pid: ("held" if i % 2 else "failed") for i, pid in enumerate(table["id"])}
+    result = models.prediction_scores(ratings).set_index("author")
+    assert list(result.index) == ["Lankov 2006", "Lankov 2004", "Jeong", "One Free Korea 2015"]
+    assert result["predictions"].sum() == len(table)
+    for author, group in table.groupby(table["author"].str.split(" \\(").str[0]):
+        held = sum(ratings[pid] == "held" for pid in group["id"])
+        assert result.loc[author, "score"] == pytest.approx(held / len(group))
+
+
+def test_the_numbers_the_lesson_and_set_06_quote():
+    course_rule = models.prediction_scores(models.prediction_ratings()).set_index("author")
+    ofk = course_rule.loc["One Free Korea 2015"]
+    assert (ofk["predictions"], ofk["counted"], ofk["score"]) == (2, 1, 1.0)  # 'only one of its two ... held'
+    control = scores("control restored (re-Stalinisation)")
+    assert control.idxmin() == "Lankov 2006"  # 'scores lowest under this reading'
+    assert control["Jeong"] == pytest.approx(0.5) and control["One Free Korea 2015"] == pytest.approx(0.5)
+    assert models.prediction_ratings("control restored (re-Stalinisation)")["P7"] == "failed"
+    assert models.prediction_ratings("control restored (re-Stalinisation)")["P10"] == "failed"
+    mine = models.prediction_ratings()
+    mine["P10"] = "held"  # the lesson's example cell
+    assert models.prediction_scores(mine).set_index("author").loc["Jeong", "score"] == pytest.approx(0.875)
+    index = {n: round(models.stalinism_index(models.preset_profile(n)), 2)
+             for n in ["DPRK, Kim Jong-un (2010s)", "DPRK, Kim Jong-un (2020s)"]}
+    assert index == {"DPRK, Kim Jong-un (2010s)": 0.71, "DPRK, Kim Jong-un (2020s)": 0.82}  # 'rises from 0.71 to 0.82'
+    now, before = models.PRESETS["DPRK, Kim Jong-un (2020s)"], models.PRESETS["DPRK, Kim Jong-un (2010s)"]
+    raised = [f for f in now if now[f].score > before[f].score]
+    assert len(raised) == 3  # 'the course raises three ratings'
+    assert sum("disputed" in now[f].certainty for f in raised) == 2
+
+
+def test_the_trade_and_arrival_figures_the_lesson_states():
+    trade = course.load("trade_with_china")
+    customs = trade[trade["series"] == "China customs"].set_index("year")["trade_usd_million"]
+    assert round(100 * (1 - customs[2020] / customs[2019])) == 81
+    assert round(100 * (1 - customs[2021] / customs[2019])) == 89
+    assert round(100 * customs[2023] / customs[2019]) == 82
+    arrivals = course.load("defector_arrivals")
+    annual = arrivals[arrivals["row_type"] == "annual"].set_index("year")["arrivals_latest_vintage_seen"]
+    assert (annual[2019], annual[2021], annual[2023]) == (1047, 63, 196)
