@@ -294,7 +294,7 @@ def test_every_student_is_listed_and_nothing_handed_in_is_modified(graded):
     assert len(book) == 17
     assert list(pd.read_csv(out / "gradebook.csv").columns) == \
         ["student", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "total", "max", "status", "manual_pending",
-         "seconds", "isolation"]
+         "seconds", "isolation", "submission", "reason"]
 
 
 def test_right_answers_score_full_marks_wherever_the_notebook_is(graded):

@@ -37,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("--no-sandbox", action="store_true",
                      help="grade even where student code cannot be isolated (rows marked 'unisolated')")
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # names and messages from students: never a crash on printing
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     if args.command in INSTRUCTOR_COMMANDS:
         return INSTRUCTOR_COMMANDS[args.command](args)
 
@@ -73,10 +76,16 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxUnavailable as err:
         print(err, file=sys.stderr)
         return 3
-    print(f"graded {len(book)} submissions in {time.perf_counter() - start:.1f} s -> {args.out / 'gradebook.csv'}")
+    entries = len(book)
+    ignored = int((book["status"] == "ignored").sum())
+    print(f"graded {entries - ignored} submissions in {time.perf_counter() - start:.1f} s"
+          + (f" ({ignored} other entr{'y' if ignored == 1 else 'ies'} ignored)" if ignored else "")
+          + f" -> {args.out / 'gradebook.csv'}")
     problems = book[book["status"] != "ok"]
+    if len(problems):
+        print(f"{len(problems)} entr{'y' if len(problems) == 1 else 'ies'} not graded in full (status: reason):")
     for _, row in problems.iterrows():
-        print(f"  {row['student']}: {row['status']}")
+        print(f"  {row['student']}: {row['status']}: {row['reason']}")
     finish_grading(args, book, prepared)
     return 0
 

@@ -43,7 +43,7 @@ def release_sources(source: Path | None, all_sets: bool) -> list[Path]:
 
 def prepare_grading(args) -> dict | None:
     """Check the marks (given and stored) and read the roster before any grading; None on refusal."""
-    from .batch import find_submissions
+    from .batch import student_names
     from .export import RosterError, read_roster
     from .marks import MarksError, import_marks, stored_marks
     from .notebook import load_questions
@@ -51,7 +51,7 @@ def prepare_grading(args) -> dict | None:
     try:
         roster = read_roster(args.roster) if args.roster else None
         questions = load_questions(args.source)
-        students = {s.student for s in find_submissions(args.submissions, args.source.stem)}
+        students = student_names(args.submissions)
         stored_marks(args.out, questions, students)
         if args.marks:
             given = import_marks(args.marks, questions, students, args.out)
