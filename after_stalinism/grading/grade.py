@@ -42,7 +42,8 @@ def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None
                         progress=progress, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
     results = apply_marks(results, questions, out)  # the instructor's marks kept in out/marks.csv
     book = write_outputs(results, questions, out, isolation=isolation.name,
-                         entries={s.student: s.entry for s in subs})
+                         entries={s.student: s.entry for s in subs},
+                         private=[(source.parent, "INSTRUCTOR"), (submissions, "SUBMISSIONS"), (out, "OUT")])
     write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
     return book
 

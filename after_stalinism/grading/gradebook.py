@@ -27,13 +27,17 @@ from .results import StudentResult, clean, csv_cell
 COLUMNS_AFTER = ["total", "max", "status", "manual_pending", "seconds", "isolation", "submission", "reason"]
 
 
+PRIVATE_PLACES: list[tuple[str, str]] = []   # set by grade: the instructor's folders of this run
+
+
 def hide_paths(text: str) -> str:
     """``text`` with the grader's own folders replaced: the course folder by ``COURSE``, the Python
-    installation by ``PYTHON``, the home folder by ``~``."""
+    installation by ``PYTHON``, the home folder by ``~``, and the run's folders (``PRIVATE_PLACES``:
+    the sources, the submissions, the output) by short names."""
     import os
 
     places = [(str(PACKAGE_DIR.parent), "COURSE"), (sys.prefix, "PYTHON"), (sys.base_prefix, "PYTHON"),
-              (os.path.expanduser("~"), "~")]
+              (os.path.expanduser("~"), "~"), *PRIVATE_PLACES]
     for path, name in sorted(places, key=lambda p: -len(p[0])):
         if len(path) > 1:
             text = text.replace(path, name)
@@ -57,7 +61,11 @@ def _fenced(lines: list[str]) -> list[str]:
 
 
 def write_outputs(results: list[StudentResult], questions: list[Question], out: Path,
-                  isolation: str = "sandboxed", entries: dict[str, str] | None = None) -> pd.DataFrame:
+                  isolation: str = "sandboxed", entries: dict[str, str] | None = None,
+                  private: list[tuple[Path, str]] = ()) -> pd.DataFrame:
+    """Write the gradebook and every student's files; ``private``: (folder, short name) pairs that
+    student-facing text must not show (the sources' folder, the submissions, the output)."""
+    PRIVATE_PLACES[:] = [(str(path), name) for path, name in private]
     out.mkdir(parents=True, exist_ok=True)
     max_total = sum(q.points for q in questions)
     rows = []

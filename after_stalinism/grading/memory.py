@@ -3,8 +3,9 @@
 The sandbox caps each student process's address space, but a notebook may fork: twenty children
 of 450 MB each are 9 GB for one submission. While a worker runs a submission, ``Watchdog`` sums the
 proportional memory (PSS, from ``/proc/PID/smaps_rollup``; resident memory where that cannot be
-read) of every process the worker started, and when the total passes the worker's own size plus
-``memory_mb`` it kills the submission's processes (everything below the worker's direct child,
+read) of every process the worker started (where PSS cannot be read, each process's private resident
+memory beyond the worker's), and when the total passes the worker's own size plus ``memory_mb``
+it kills the submission's processes (everything below the worker's direct child,
 the intermediate process, which then reports the death as usual). A worker runs one submission at
 a time, so everything below it belongs to that submission.
 
@@ -57,8 +58,9 @@ def descendants(pid: int) -> list[tuple[int, int]]:
     return found
 
 
-def memory_of(pid: int) -> int:
-    """Bytes of memory ``pid`` accounts for: PSS if readable, else resident minus file-backed shared."""
+def pss_of(pid: int) -> int | None:
+    """Bytes of proportional memory of ``pid`` (shared pages divided among their users), or None
+    where ``/proc/PID/smaps_rollup`` cannot be read (an older kernel, or no right to)."""
     try:
         with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
             for line in handle:
@@ -66,6 +68,12 @@ def memory_of(pid: int) -> int:
                     return int(line.split()[1]) * 1024
     except (OSError, ValueError, IndexError):
         pass
+    return None
+
+
+def private_of(pid: int) -> int:
+    """Bytes resident and not file-backed (``/proc/PID/statm``, readable by anyone); a forked
+    process counts the pages it still shares with its parent, so callers subtract those."""
     try:
         with open(f"/proc/{pid}/statm", "rb") as handle:
             fields = handle.read().split()
@@ -90,7 +98,8 @@ class Watchdog:
 
     def __enter__(self) -> Watchdog:
         if os.path.exists("/proc/self/stat"):
-            self.baseline = memory_of(os.getpid())
+            me = os.getpid()
+            self.baseline, self.base_private = pss_of(me) or private_of(me), private_of(me)
             self._thread = threading.Thread(target=self._watch, name="memory-watchdog", daemon=True)
             self._thread.start()
         return self
@@ -104,13 +113,17 @@ class Watchdog:
         me = os.getpid()
         while not self._stop.wait(self.interval):
             below = descendants(me)
-            used = sum(memory_of(pid) for pid, _ in below)
+            used = sum(self._used(pid) for pid, _ in below)
             self.peak = max(self.peak, used)
             if used > self.limit + self.baseline:
                 self.fired = True
                 self.message = (f"your notebook used more than {self.memory_mb} MB of memory, counting all its "
                                 f"processes together, and was stopped")
                 self._kill(me)
+
+    def _used(self, pid: int) -> int:
+        pss = pss_of(pid)
+        return pss if pss is not None else max(private_of(pid) - self.base_private, 0)
 
     def _kill(self, me: int) -> None:
         for _ in range(20):  # until nothing is left below the intermediate (forks may race the kill)
