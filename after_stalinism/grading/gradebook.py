@@ -3,7 +3,8 @@
 
 Only the grader writes a student's feedback. Whatever came from the student (an exception message,
 a value, their name) is made safe first: lone surrogates become escapes, text is HTML-escaped and
-kept on one line in lists, error messages sit in a code fence no student text can close, and the
+kept on one line in lists, Markdown in error messages is escaped so it cannot fake a heading, a
+tick or a link, and the
 grader's own paths (the course folder, the Python installation) are replaced by short names. A
 free-response question says "Awaiting your instructor's mark" until it is marked: its rubric
 stays in the marking sheet. A gradebook cell cannot start a spreadsheet formula. Writing one
@@ -54,10 +55,11 @@ def _line(text: str) -> str:
     return html.escape(re.sub(r"\s*[\r\n]+\s*", " ", public(text)), quote=False)
 
 
-def _fenced(lines: list[str]) -> list[str]:
-    body = "\n".join(public(x) for x in lines)
-    fence = "~" * max(3, max((len(m) for m in re.findall(r"~+", body)), default=0) + 1)
-    return [f"{fence}text", body, fence]
+def _student_line(text: str) -> str:
+    """A line of a student's own text (an exception message): one line, HTML escaped, and the
+    Markdown that could format it, link or fake a heading or a tick escaped with backslashes."""
+    line = re.sub(r"([\\`*_~|])", r"\\\1", _line(text))
+    return re.sub(r"([\[\]])", r"\\\1", line) if re.search(r"\]\s*[(\[]", line) else line
 
 
 def write_outputs(results: list[StudentResult], questions: list[Question], out: Path,
@@ -105,7 +107,8 @@ def _write_feedback(r: StudentResult, questions: list[Question], out: Path) -> N
     if r.status != "ok":
         lines += [f"**Your notebook could not be graded in full ({html.escape(r.status)}).**", ""]
     if r.errors:
-        lines += ["Problems while running your notebook (as the grader saw them):", ""] + _fenced(r.errors) + [""]
+        lines += ["Problems while running your notebook (as the grader saw them):", ""]
+        lines += [f"- {_student_line(e)}" for e in r.errors] + [""]
     for q, res in zip(questions, r.questions):
         lines.append(f"## {q.name}{': ' + q.prompt if q.prompt else ''} ({res.score:g}/{res.max_score:g})")
         lines += [f"- {'✓' if ok else '✗'} {_line(msg)}" for ok, msg in res.messages] + [""]
