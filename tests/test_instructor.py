@@ -239,6 +239,7 @@ def test_gradescope_bundle_has_its_scripts_at_the_root(bundle):
         setup, run = zf.read("setup.sh").decode(), zf.read("run_autograder").decode()
         pinned = zf.read("requirements.txt").decode()
     assert "python3.11 -m venv /autograder/venv" in setup and "-r requirements.txt" in setup
+    assert "-e course" not in setup  # the bundle has no exercises/ folder: such an install fails (review S4)
     assert 'ROOT="${AFTER_STALINISM_GRADESCOPE_ROOT:-/autograder}"' in run  # Gradescope's paths by default
     assert "pandas==" in pinned and "-e ." not in pinned
     assert subprocess.run(["bash", "-n", "-c", setup]).returncode == 0

@@ -118,14 +118,16 @@ def _write_feedback(r: StudentResult, questions: list[Question], out: Path) -> N
 
 
 def _write_gradescope(r: StudentResult, questions: list[Question], out: Path) -> None:
-    """results.json in Gradescope's autograder format."""
+    """results.json in Gradescope's autograder format, shown as plain text; student text one line a
+    problem and HTML-escaped, as in the feedback file."""
     tests = [{"name": f"{q.name}{': ' + q.prompt if q.prompt else ''}", "score": res.score,
               "max_score": res.max_score, "visibility": "visible",
-              "output": "\n".join(f"{'PASS' if ok else 'FAIL'}: {public(m)}" for ok, m in res.messages)
+              "output": "\n".join(f"{'PASS' if ok else 'FAIL'}: {_line(m)}" for ok, m in res.messages)
                         + ("\n(marked by hand)" if res.manual else "")}
              for q, res in zip(questions, r.questions)]
-    output = "\n".join(public(e) for e in r.errors) if r.errors else "All code cells ran."
+    output = "\n".join(f"- {_line(e)}" for e in r.errors) if r.errors else "All code cells ran."
     data = {"score": r.total, "execution_time": round(r.seconds, 3), "output": output,
+            "output_format": "text", "test_output_format": "text",
             "tests": tests, "extra_data": {"status": r.status, "isolated": r.isolated}}
     folder = out / "results" / r.student
     folder.mkdir(parents=True, exist_ok=True)
