@@ -47,12 +47,35 @@ def _children_map() -> dict[int, list[int]]:
     return tree
 
 
+def _children(pid: int) -> list[int] | None:
+    """The children of ``pid`` from ``/proc/PID/task/TID/children`` (None where the kernel lacks it)."""
+    found = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return []
+    for tid in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children", "rb") as handle:
+                found += [int(c) for c in handle.read().split()]
+        except (FileNotFoundError, PermissionError):  # no such file here, or not ours to read: a full scan
+            return None
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def descendants(pid: int) -> list[tuple[int, int]]:
-    """(pid, depth) of every process below ``pid``; depth 1 for its children."""
-    tree, found, stack = _children_map(), [], [(pid, 0)]
+    """(pid, depth) of every process below ``pid``; depth 1 for its children. Reads only this
+    process tree where the kernel lists children, else the whole process table."""
+    found, stack, tree = [], [(pid, 0)], None
     while stack:
         parent, depth = stack.pop()
-        for child in tree.get(parent, []):
+        children = _children(parent) if tree is None else None
+        if children is None:
+            tree = tree if tree is not None else _children_map()
+            children = tree.get(parent, [])
+        for child in children:
             found.append((child, depth + 1))
             stack.append((child, depth + 1))
     return found
