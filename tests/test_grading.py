@@ -440,6 +440,7 @@ def test_command_line_release_and_grade(tmp_path):
 
     result = run("release", str(SOURCE), "--out", str(tmp_path / "release"))
     assert result.returncode == 0 and (tmp_path / "release" / "00_data_warmup.checks.json").exists()
+    assert "q2: the right form with a wrong value earns 1 of 2 points" in result.stdout  # the weights, said
     result = run("release", str(SOURCE), "--out", str(tmp_path / "classroom"), "--classroom")
     assert result.returncode == 0 and '"one_of"' in (tmp_path / "classroom" / "00_data_warmup.checks.json").read_text()
     subs = tmp_path / "subs"

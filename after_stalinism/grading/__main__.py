@@ -16,6 +16,22 @@ from .instructor import (
 )
 
 
+def form_weights(source: Path) -> list[str]:
+    """A line per question where checking the answer's form alone earns points (a ``kind`` check
+    with a weight beside a value check), so the instructor sees what a wrong value still earns."""
+    from .notebook import load_questions
+
+    lines = []
+    for q in load_questions(source):
+        checks = q.public + q.hidden
+        form = sum(c["weight"] for c in checks if c["check"] == "kind")
+        total = sum(c["weight"] for c in checks)
+        if form and total > form:
+            lines.append(f"{q.name}: the right form with a wrong value earns {q.points * form / total:g} of "
+                         f"{q.points:g} points (give the kind check weight=0 to make it a gate)")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m after_stalinism.grading", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -57,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"not released: {err}", file=sys.stderr)
                 return 2
             print(f"wrote {notebook} and {checks}")
+            for line in form_weights(source):
+                print(f"  {line}")
         return 0
 
     from .grade import grade_folder
