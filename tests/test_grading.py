@@ -294,7 +294,7 @@ def test_every_student_is_listed_and_nothing_handed_in_is_modified(graded):
     assert len(book) == 17
     assert list(pd.read_csv(out / "gradebook.csv").columns) == \
         ["student", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "q8", "total", "max", "status", "manual_pending",
-         "seconds", "isolation"]
+         "seconds", "isolation", "submission", "reason"]
 
 
 def test_right_answers_score_full_marks_wherever_the_notebook_is(graded):
@@ -321,7 +321,8 @@ def test_broken_submissions_get_a_score_and_a_clear_reason(graded):
     assert "could not find a variable named `peak_year`" in (out / "feedback" / "deleted_var.md").read_text()
     assert book.loc["endless_cell", "total"] == MAX  # the loop cell is stopped; earlier answers count
     assert "running too long" in (out / "feedback" / "endless_cell.md").read_text()
-    assert book.loc["endless_stubborn", "status"] == "timeout" and book.loc["endless_stubborn", "total"] == 0
+    # a notebook stopped at the deadline keeps the answers it set before (review M2)
+    assert book.loc["endless_stubborn", "status"] == "timeout" and book.loc["endless_stubborn", "total"] == MAX
     assert "did not finish within 15 seconds" in (out / "feedback" / "endless_stubborn.md").read_text()
     assert book.loc["memory_hog", "total"] == MAX
     assert "MemoryError" in (out / "feedback" / "memory_hog.md").read_text()
@@ -439,6 +440,7 @@ def test_command_line_release_and_grade(tmp_path):
 
     result = run("release", str(SOURCE), "--out", str(tmp_path / "release"))
     assert result.returncode == 0 and (tmp_path / "release" / "00_data_warmup.checks.json").exists()
+    assert "q2: the right form with a wrong value earns 1 of 2 points" in result.stdout  # the weights, said
     result = run("release", str(SOURCE), "--out", str(tmp_path / "classroom"), "--classroom")
     assert result.returncode == 0 and '"one_of"' in (tmp_path / "classroom" / "00_data_warmup.checks.json").read_text()
     subs = tmp_path / "subs"

@@ -16,6 +16,22 @@ from .instructor import (
 )
 
 
+def form_weights(source: Path) -> list[str]:
+    """A line per question where checking the answer's form alone earns points (a ``kind`` check
+    with a weight beside a value check), so the instructor sees what a wrong value still earns."""
+    from .notebook import load_questions
+
+    lines = []
+    for q in load_questions(source):
+        checks = q.public + q.hidden
+        form = sum(c["weight"] for c in checks if c["check"] == "kind")
+        total = sum(c["weight"] for c in checks)
+        if form and total > form:
+            lines.append(f"{q.name}: the right form with a wrong value earns {q.points * form / total:g} of "
+                         f"{q.points:g} points (give the kind check weight=0 to make it a gate)")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m after_stalinism.grading", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -37,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("--no-sandbox", action="store_true",
                      help="grade even where student code cannot be isolated (rows marked 'unisolated')")
     args = parser.parse_args(argv)
+    for stream in (sys.stdout, sys.stderr):  # names and messages from students: never a crash on printing
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     if args.command in INSTRUCTOR_COMMANDS:
         return INSTRUCTOR_COMMANDS[args.command](args)
 
@@ -54,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"not released: {err}", file=sys.stderr)
                 return 2
             print(f"wrote {notebook} and {checks}")
+            for line in form_weights(source):
+                print(f"  {line}")
         return 0
 
     from .grade import grade_folder
@@ -73,10 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     except SandboxUnavailable as err:
         print(err, file=sys.stderr)
         return 3
-    print(f"graded {len(book)} submissions in {time.perf_counter() - start:.1f} s -> {args.out / 'gradebook.csv'}")
+    entries = len(book)
+    ignored = int((book["status"] == "ignored").sum())
+    print(f"graded {entries - ignored} submissions in {time.perf_counter() - start:.1f} s"
+          + (f" ({ignored} other entr{'y' if ignored == 1 else 'ies'} ignored)" if ignored else "")
+          + f" -> {args.out / 'gradebook.csv'}")
     problems = book[book["status"] != "ok"]
+    if len(problems):
+        print(f"{len(problems)} entr{'y' if len(problems) == 1 else 'ies'} not graded in full (status: reason):")
     for _, row in problems.iterrows():
-        print(f"  {row['student']}: {row['status']}")
+        print(f"  {row['student']}: {row['status']}: {row['reason']}")
     finish_grading(args, book, prepared)
     return 0
 

@@ -1,14 +1,34 @@
 """Running a class's submissions: finding and reading them, the result cache and the pool of warm
-workers, giving one ``StudentResult`` per student. It writes nothing but its cache; ``grade.py``
-runs the whole ``grade`` command around it.
+workers, giving one ``StudentResult`` per entry of the submissions folder. It writes nothing but
+its cache; ``grade.py`` runs the whole ``grade`` command around it.
 
-Submissions are read, never written. Each student is either a folder (``submissions/alice/``
-holding their notebook, whatever it is called) or a notebook file (``submissions/alice.ipynb``).
-Every student found gets a row in the gradebook, whatever went wrong with their notebook, and
-even when a worker process dies (the pool is rebuilt and the unfinished submissions regraded).
-Student code runs under the isolation that ``sandbox.choose`` picked.
-Results are cached by the content of the submission, of the tests, and of the course package and
-``data/``, so a re-run grades only what changed.
+Submissions are read, never written, and nothing in them can stop the grading of the others:
+every entry of the folder gets a row in the gradebook with its reason, whatever it is.
+
+* A student is a folder (``submissions/alice/`` holding their notebook, whatever it is called) or
+  a notebook file (``submissions/alice.ipynb``). The student's name is the entry's name shown safely
+  (``results.safe_name``: bytes that are not UTF-8 and control characters become visible escapes).
+* Only regular files inside the submissions folder are read: an entry or a notebook that is a
+  link (to the instructor's source, a classmate, ``/dev/zero``, a folder), a FIFO, a socket or a
+  device is **refused** (status ``refused``, the reason in the gradebook, report and console), and
+  never opened. Files are opened with ``O_NOFOLLOW | O_NONBLOCK`` and read up to a size cap.
+* Two entries for one student (``alice.ipynb`` and ``alice/``) are **refused together** (status
+  ``duplicate``, both named): the grader does not guess which one the student meant, so the result
+  is the same on every run. Keep one and grade again.
+* Entries whose name starts with a dot are students like any other; system litter
+  (``.DS_Store``, ``__MACOSX``, ``.ipynb_checkpoints``, ``._*`` ...) gets a row with status
+  ``ignored``, and a file that is not a notebook (``bob.pdf``) is ``no notebook``.
+* In a student's folder, the notebook whose metadata names this exercise set wins, else the
+  newest (ties broken by path), looked for at most ``MAX_DEPTH`` folders deep.
+* A notebook is parsed once, as plain JSON with the structure checked (no schema validation), so
+  a notebook of 10^6 outputs costs seconds, not minutes; one nested too deeply or larger than
+  ``MAX_NOTEBOOK_BYTES`` is ``unreadable``, blamed on the submission.
+
+What runs is a copy of the notebook's code cells staged in the output's cache, so the sandbox
+never opens the student's file again. Student code runs under the isolation that
+``sandbox.choose`` picked, with a memory watchdog over all its processes (``memory.py``).
+Results are cached by the code that ran, the tests, and the course package and ``data/``, so a
+re-run grades only what changed; a run that ended in a grader error is never cached.
 """
 
 from __future__ import annotations
@@ -16,83 +36,336 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+import os
+import stat
+import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import nbformat
-
 from .._modes import PACKAGE_DIR, data_dir, inputs_digest
-from .checks import Question, QuestionResult, grade_question
-from .notebook import META_KEY, is_tests_cell
-from .results import StudentResult, Submission
+from .checks import TESTS_MARK, Question, QuestionResult, grade_question
+from .memory import Watchdog
+from .notebook import META_KEY
+from .results import StudentResult, Submission, clean, safe_name
 from .sandbox import Isolation, RunResult, run_submission, warm_up
-from .values import Unsupported, decode
+from .values import MISSING, Unsupported, decode
 
-GRADER_VERSION = "2"
-WORKER_RETRIES = 2   # a submission whose worker died is tried again this many times
+GRADER_VERSION = "3"
+WORKER_RETRIES = 2          # a submission whose worker died is tried again this many times
+MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024   # a notebook larger than this is not read
+MAX_DEPTH = 6               # folders looked into below a student's folder
+MAX_ENTRIES = 2000          # files and folders looked at in one student's folder
+MAX_CANDIDATES = 20         # notebooks in one student's folder read at most (the newest)
+IGNORED = {".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX", ".ipynb_checkpoints", ".git", ".gitkeep"}
+SKIPPED_FOLDERS = {".ipynb_checkpoints", "__MACOSX", ".git"}
+NOT_RUN = {"unreadable", "no notebook", "empty", "refused", "duplicate", "ignored"}
+
+
+class Refused(Exception):
+    """A file the grader will not read; the message says why, in words for the gradebook."""
+
+
+@dataclass
+class _Entry:
+    key: str            # the student's name, made safe
+    shown: str          # the entry as listed, e.g. "alice/" or "alice.ipynb"
+    path: Path
+    kind: str           # notebook | folder | refused | ignored | other
+    reason: str = ""
+
+
+def _kind_of(mode: int) -> str:
+    for test, words in ((stat.S_ISLNK, "a link"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+                        (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                        (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return words
+    return "not a regular file"
+
+
+def _link_target(path: Path) -> str:
+    try:
+        return f" to {clean(os.readlink(path))}"
+    except OSError:
+        return ""
+
+
+def scan(folder: Path) -> list[_Entry]:
+    """Every entry of the submissions folder, in a fixed order, with what it is (nothing opened)."""
+    entries = []
+    names = sorted(os.listdir(folder), key=os.fsencode)
+    for name in names:
+        path = Path(folder) / name
+        shown = safe_name(name)
+        try:
+            mode = os.lstat(path).st_mode
+        except OSError as err:
+            entries.append(_Entry(shown, shown, path, "refused", f"could not be looked at ({type(err).__name__})"))
+            continue
+        stem = safe_name(name[: -len(".ipynb")] if name.endswith(".ipynb") else name.rsplit(".", 1)[0] or name)
+        if name in IGNORED or name.startswith("._"):
+            entries.append(_Entry(shown, shown + ("/" if stat.S_ISDIR(mode) else ""), path, "ignored",
+                                  "system or archive litter, not a submission"))
+        elif stat.S_ISDIR(mode):
+            entries.append(_Entry(shown, shown + "/", path, "folder"))
+        elif stat.S_ISREG(mode):
+            entries.append(_Entry(stem, shown, path, "notebook" if name.endswith(".ipynb") else "other",
+                                  "" if name.endswith(".ipynb") else
+                                  f"{shown} was handed in, which is not a notebook (.ipynb)"))
+        else:
+            target = _link_target(path) if stat.S_ISLNK(mode) else ""
+            entries.append(_Entry(stem, shown, path, "refused",
+                                  f"{shown} is {_kind_of(mode)}{target}, not a file of the student's own: "
+                                  f"the grader does not follow or open it"))
+    return entries
+
+
+def student_names(folder: Path) -> set[str]:
+    """The students' names the gradebook will have (for checking marks before grading)."""
+    return {s.student for s in _students(scan(folder))}
+
+
+def _students(entries: list[_Entry]) -> list[Submission]:
+    """One Submission per student name: entries sharing a name are refused together."""
+    by_key: dict[str, list[_Entry]] = {}
+    for e in entries:
+        by_key.setdefault(e.key, []).append(e)
+    subs = []
+    for key, group in by_key.items():
+        if len(group) > 1:
+            named = " and ".join(f"'{e.shown}'" for e in group)
+            subs.append(Submission(key, None, f"two submissions for this student ({named}); the grader does not "
+                                              f"choose between them: keep one and grade again",
+                                   entry=", ".join(e.shown for e in group), status="duplicate"))
+            continue
+        e = group[0]
+        status = {"refused": "refused", "ignored": "ignored", "other": "no notebook"}.get(e.kind, "")
+        subs.append(Submission(key, e.path if e.kind in ("notebook", "folder") else None, e.reason,
+                               entry=e.shown, status=status))
+    return subs
 
 
 def find_submissions(folder: Path, exercise_set: str) -> list[Submission]:
-    found = []
-    for entry in sorted(folder.iterdir()):
-        if entry.name.startswith("."):
+    """Every student of the submissions folder, read (or with the reason it cannot be)."""
+    root = os.path.realpath(folder)
+    subs = []
+    for sub in _students(scan(folder)):
+        if sub.status:
+            subs.append(sub)
             continue
-        if entry.is_dir():
-            notebooks = sorted(entry.rglob("*.ipynb"), key=lambda p: p.stat().st_mtime, reverse=True)
-            notebooks = [p for p in notebooks if ".ipynb_checkpoints" not in p.parts]
-            if not notebooks:
-                found.append(Submission(entry.name, None, "no notebook (.ipynb) was found in the submission"))
-                continue
-            found.append(Submission(entry.name, _pick(notebooks, exercise_set)))
-        elif entry.suffix == ".ipynb":
-            found.append(Submission(entry.stem, entry))
-    return [_read(s) for s in found]
-
-
-def _pick(notebooks: list[Path], exercise_set: str) -> Path:
-    """The notebook of this exercise set if one says so in its metadata, else the newest."""
-    for path in notebooks:
         try:
-            meta = json.loads(path.read_bytes()).get("metadata", {}).get(META_KEY, {})
-        except (ValueError, OSError, AttributeError):
-            continue
-        if meta.get("exercise_set") == exercise_set:
-            return path
-    return notebooks[0]
+            subs.append(_read_entry(sub, root, exercise_set))
+        except Exception as err:  # the grader's own slip on one entry: that student only
+            sub.path, sub.status = None, "grader error"
+            sub.problem = f"the grader could not read this submission ({type(err).__name__}: {clean(err)[:200]})"
+            subs.append(sub)
+    return subs
 
 
-def _read(sub: Submission) -> Submission:
+def _read_entry(sub: Submission, root: str, exercise_set: str) -> Submission:
     if sub.path is None:
         return sub
-    try:
-        raw = sub.path.read_bytes()
-    except OSError as err:
-        sub.problem = f"the notebook could not be read ({type(err).__name__})"
+    if not os.path.isdir(sub.path) or os.path.islink(sub.path):
+        try:
+            parsed = _load(sub.path, root)
+        except Refused as err:
+            return _refused(sub, str(err))
+        return _take(sub, sub.path, parsed)
+    candidates, notes = _folder_notebooks(Path(sub.path))
+    sub.notes = notes
+    if not candidates:
+        sub.path = None
+        if notes:
+            sub.status, sub.problem = "refused", "no notebook the grader may read: " + "; ".join(notes)
+        else:
+            sub.status, sub.problem = "no notebook", "no notebook (.ipynb) was found in the submission"
         return sub
-    sub.digest = hashlib.sha256(raw).hexdigest()
-    try:
-        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
-    except Exception as err:  # truncated JSON, wrong encoding, not a notebook at all
-        sub.problem = f"the notebook could not be opened ({type(err).__name__}); it may be damaged or incomplete"
-        return sub
-    sub.cells = [c.source for c in nb.cells if c.cell_type == "code" and not is_tests_cell(c)]
-    if not any(c.strip() for c in sub.cells):
-        sub.problem = "the notebook has no code in it"
+    first_problem, first_parsed = None, None
+    for path in candidates[:MAX_CANDIDATES]:
+        try:
+            parsed = _load(path, root)
+        except Refused as err:
+            first_problem = first_problem or (path, str(err))
+            continue
+        if parsed["exercise_set"] == exercise_set:
+            return _take(sub, path, parsed)
+        first_parsed = first_parsed or (path, parsed)
+    if first_parsed is not None:
+        return _take(sub, *first_parsed)
+    sub.path = first_problem[0]
+    return _refused(sub, first_problem[1])
+
+
+def _refused(sub: Submission, reason: str) -> Submission:
+    sub.status = "refused" if reason.startswith("refused:") else "unreadable"
+    sub.problem = reason.removeprefix("refused: ")
     return sub
+
+
+def _take(sub: Submission, path: Path, parsed: dict) -> Submission:
+    sub.path, sub.cells, sub.notebook = path, parsed["cells"], parsed["notebook"]
+    sub.digest = hashlib.sha256(json.dumps(sub.cells).encode("utf-8", "surrogatepass")).hexdigest()
+    if not any(c.strip() for c in sub.cells):
+        sub.status, sub.problem = "empty", "the notebook has no code in it"
+    return sub
+
+
+def _folder_notebooks(folder: Path) -> tuple[list[Path], list[str]]:
+    """The regular .ipynb files in a student's folder, newest first (ties by path), and what was
+    set aside (links, special files). Links to folders are not entered."""
+    found, notes, seen = [], [], 0
+    stack = [(folder, 0)]
+    while stack:
+        current, depth = stack.pop()
+        try:
+            with os.scandir(current) as listing:
+                children = sorted(listing, key=lambda e: os.fsencode(e.name))
+        except OSError:
+            continue
+        for child in children:
+            seen += 1
+            if seen > MAX_ENTRIES:
+                notes.append(f"more than {MAX_ENTRIES} files: the rest were not looked at")
+                return _newest(found), notes
+            where = safe_name(os.path.relpath(child.path, folder))
+            mode = child.stat(follow_symlinks=False).st_mode
+            if stat.S_ISDIR(mode):
+                if child.name not in SKIPPED_FOLDERS and depth < MAX_DEPTH:
+                    stack.append((Path(child.path), depth + 1))
+            elif child.name.endswith(".ipynb"):
+                if stat.S_ISREG(mode):
+                    found.append(Path(child.path))
+                else:
+                    target = _link_target(Path(child.path)) if stat.S_ISLNK(mode) else ""
+                    notes.append(f"{where} is {_kind_of(mode)}{target}: not followed or opened")
+            elif stat.S_ISLNK(mode):
+                notes.append(f"{where} is a link{_link_target(Path(child.path))}: not followed")
+    return _newest(found), notes
+
+
+def _newest(paths: list[Path]) -> list[Path]:
+    def key(p: Path):
+        try:
+            return (-os.lstat(p).st_mtime_ns, os.fsencode(str(p)))
+        except OSError:
+            return (0, os.fsencode(str(p)))
+    return sorted(paths, key=key)
+
+
+def read_regular(path: Path, root: str, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
+    """The bytes of ``path`` if it is a regular file inside ``root`` and no larger than ``limit``;
+    Refused otherwise. Never follows a link, never blocks on a FIFO or a device."""
+    real = os.path.realpath(path)
+    if not (real == root or real.startswith(root.rstrip(os.sep) + os.sep)):
+        raise Refused("refused: it lies outside the submissions folder (reached through a link)")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
+    except OSError as err:
+        if os.path.islink(path):
+            raise Refused(f"refused: it is a link{_link_target(Path(path))}: not followed") from None
+        raise Refused(f"the notebook could not be read ({type(err).__name__})") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Refused(f"refused: it is {_kind_of(info.st_mode)}, not a file: not read")
+        if info.st_size > limit:
+            raise Refused(f"the notebook is larger than the grader reads ({info.st_size / 2**20:.0f} MB; "
+                          f"at most {limit / 2**20:.0f} MB): save it without outputs and hand it in again")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise Refused(f"the notebook is larger than the grader reads (at most {limit / 2**20:.0f} MB)")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _source(value) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return "".join(value)
+    raise ValueError("a cell's source is not text")
+
+
+def parse_notebook(raw: bytes) -> dict:
+    """A notebook's cells from its bytes, parsed once as plain JSON with its structure checked:
+    {"cells": code that runs, "notebook": [(cell type, source)], "exercise_set": ...}. Refused
+    (with the reason in words) if it is not a notebook."""
+    damaged = "the notebook could not be opened ({}); it may be damaged or incomplete"
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except RecursionError:
+        raise Refused(damaged.format("nested too deeply to read")) from None
+    except (UnicodeDecodeError, ValueError) as err:
+        raise Refused(damaged.format(type(err).__name__)) from None
+    try:
+        if not isinstance(data, dict):
+            raise ValueError
+        cells = data.get("cells")
+        if cells is None and isinstance(data.get("worksheets"), list):  # nbformat 3
+            cells = [dict(c, source=c.get("input", "")) if isinstance(c, dict) and c.get("cell_type") == "code"
+                     else c for w in data["worksheets"] if isinstance(w, dict) for c in w.get("cells", [])]
+        if not isinstance(cells, list):
+            raise ValueError
+        notebook = []
+        for cell in cells:
+            if not isinstance(cell, dict) or not isinstance(cell.get("cell_type"), str):
+                raise ValueError
+            notebook.append((cell["cell_type"], _source(cell.get("source", ""))))
+        meta = data.get("metadata")
+        meta = meta.get(META_KEY) if isinstance(meta, dict) else None
+        exercise_set = meta.get("exercise_set") if isinstance(meta, dict) else None
+    except (ValueError, AttributeError, TypeError):
+        raise Refused(damaged.format("not a notebook's structure")) from None
+    code = [s for kind, s in notebook if kind == "code" and not s.lstrip().startswith(TESTS_MARK)]
+    return {"cells": code, "notebook": notebook, "exercise_set": exercise_set}
+
+
+def _load(path: Path, root: str) -> dict:
+    return parse_notebook(read_regular(path, root))
 
 
 def _result_for(sub: Submission, run: RunResult | None, questions: list[Question]) -> StudentResult:
     if run is None:
-        status = ("no notebook" if sub.path is None else
-                  "empty" if sub.problem == "the notebook has no code in it" else "unreadable")
-        values, errors, seconds, isolated = {}, [sub.problem], 0.0, False
-    else:
-        status, errors, seconds, isolated = run.status, run.errors, run.seconds, run.isolated
-        values = _decoded(run.values_json)
-    graded = [_graded(q, values) for q in questions]
-    return StudentResult(sub.student, status, graded, errors, seconds, isolated, values)
+        status = sub.status or ("no notebook" if sub.path is None else "unreadable")
+        errors = [clean(sub.problem)] + [f"set aside: {n}" for n in sub.notes]
+        reason = {"refused": "the submission was refused", "duplicate": "two submissions for one student",
+                  "ignored": "not a submission", "empty": "the notebook has no code in it",
+                  "no notebook": "no notebook was found", "unreadable": "the notebook could not be read",
+                  }.get(status, status)
+        graded = [_not_reached(q, f"Not graded: {reason} (see the top of this page).") for q in questions]
+        return StudentResult(sub.student, status, graded, errors, 0.0, False, {})
+    values = _decoded(run.values_json)
+    errors = [clean(e) for e in run.errors] + [f"set aside: {n}" for n in sub.notes]
+    graded = []
+    for q in questions:
+        names = q.names()
+        if run.status != "ok" and not q.manual and names and all(values.get(n, MISSING) is MISSING for n in names):
+            graded.append(_not_reached(q, f"Not reached: your notebook stopped ({run.status}) "
+                                          f"before this answer was set."))
+        else:
+            graded.append(_graded(q, values))
+    return StudentResult(sub.student, run.status, graded, errors, run.seconds, run.isolated, values)
+
+
+def _not_reached(q: Question, message: str) -> QuestionResult:
+    if q.manual:
+        return _awaiting(q)
+    return QuestionResult(q.name, 0.0, q.points, [(False, message)])
+
+
+def _awaiting(q: Question) -> QuestionResult:
+    """A free-response question before the instructor marks it: no rubric, which may hold answers."""
+    return QuestionResult(q.name, 0.0, q.points, [(False, f"Awaiting your instructor's mark ({q.points:g} points).")],
+                          manual=True)
 
 
 def _decoded(values_json: str) -> dict:
@@ -100,7 +373,7 @@ def _decoded(values_json: str) -> dict:
     that cannot be decoded is marked unreadable, never allowed to stop the grader."""
     try:
         raw = json.loads(values_json)
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError, TypeError):
         return {}
     values = {}
     for name, data in (raw.items() if isinstance(raw, dict) else []):
@@ -112,6 +385,8 @@ def _decoded(values_json: str) -> dict:
 
 
 def _graded(q: Question, values: dict) -> QuestionResult:
+    if q.manual:
+        return _awaiting(q)
     try:
         return grade_question(q, values)
     except Exception as err:  # a value built to trip the checks: no marks for it, and go on
@@ -124,6 +399,18 @@ def _tests_digest(questions: list[Question]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
+def _stage(sub: Submission, folder: Path) -> Path:
+    """The code cells that run, as a small notebook of the grader's own: the sandbox reads this
+    copy, never the student's file (which could change, or be a link, by then)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{sub.digest}.ipynb"
+    cells = [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": c}
+             for c in sub.cells]
+    path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}),
+                    encoding="utf-8", errors="backslashreplace")
+    return path
+
+
 def run_class(subs: list[Submission], questions: list[Question], isolation: Isolation, cache_dir: Path, *,
               jobs: int, progress: bool, timeout: float, cell_timeout: float, memory_mb: int) -> list[StudentResult]:
     """Run every readable submission not already cached (under ``isolation``) and grade it: one
@@ -131,47 +418,81 @@ def run_class(subs: list[Submission], questions: list[Question], isolation: Isol
     names = sorted({n for q in questions for n in q.names()})
     base_key = _tests_digest(questions) + inputs_digest([PACKAGE_DIR, data_dir()]) + isolation.name
     cache_dir.mkdir(parents=True, exist_ok=True)
+    staged = cache_dir / "staged"
     runs: dict[str, RunResult | None] = {}
     todo = []
     for sub in subs:
-        cached = cache_dir / f"{hashlib.sha256(sub.student.encode()).hexdigest()[:16]}.json"
-        key = hashlib.sha256((sub.digest + base_key).encode()).hexdigest()
-        if sub.problem or sub.path is None:
+        cached = cache_dir / f"{hashlib.sha256(sub.student.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}.json"
+        key = hashlib.sha256((sub.digest + base_key + f"{timeout}/{cell_timeout}/{memory_mb}").encode()).hexdigest()
+        if sub.status or sub.path is None:
             runs[sub.student] = None
         elif (previous := _cached_run(cached, key)) is not None:
             runs[sub.student] = previous
         else:
             todo.append((sub, cached, key))
     run = dict(names=names, isolation=isolation, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
-    _run_all(todo, run, runs, jobs, progress)
-    return [_result_for(sub, runs[sub.student], questions) for sub in subs]
+    try:
+        todo = [(sub, cached, key, _stage(sub, staged)) for sub, cached, key in todo]
+        _run_all(todo, run, runs, jobs, progress, total=len(subs))
+    finally:
+        for path in staged.glob("*.ipynb") if staged.is_dir() else []:
+            path.unlink(missing_ok=True)
+    results = []
+    for sub in subs:
+        try:
+            results.append(_result_for(sub, runs.get(sub.student), questions))
+        except Exception as err:  # never lose the class for one student's result
+            results.append(StudentResult(sub.student, "grader error",
+                                         [_not_reached(q, "Not graded: the grader failed on this submission.")
+                                          for q in questions],
+                                         [f"the grader could not grade this submission ({type(err).__name__})"]))
+    return results
 
 
 def _cached_run(path: Path, key: str) -> RunResult | None:
     """The cached run for ``key``; a missing, stale or damaged entry is None (graded again)."""
     try:
         previous = json.loads(path.read_text())
-        return RunResult(**previous["run"]) if previous["key"] == key else None
-    except (OSError, ValueError, KeyError, TypeError):
+        result = RunResult(**previous["run"]) if previous["key"] == key else None
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
+    return None if result is None or result.status in ("crashed", "grader error") else result
 
 
-def _run_all(todo: list, run: dict, runs: dict, jobs: int, progress: bool) -> None:
+def run_watched(notebook: str, *, memory_mb: int, **run) -> RunResult:
+    """``run_submission`` under a memory watchdog over all the submission's processes together
+    (in the worker: it runs one submission at a time)."""
+    with Watchdog(memory_mb) as dog:
+        result = run_submission(notebook, memory_mb=memory_mb, **run)
+    if dog.fired:
+        result.status = "memory"
+        result.errors = [*result.errors, dog.message]
+    return result
+
+
+def _run_all(todo: list, run: dict, runs: dict, jobs: int, progress: bool, total: int = 0) -> None:
     """Run each submission in a pool of warm workers. If a worker dies, its pool breaks and every
     unfinished submission with it: those run again in a fresh pool, and any broken again then run
     one at a time, so a worker that keeps dying is pinned on its own submission (``grader error``
     after WORKER_RETRIES more tries)."""
-    from rich.progress import Progress
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(disable=not progress or len(todo) < 10, transient=True) as bar:
-        task = bar.add_task("grading", total=len(todo))
+    done_before = total - len(todo)
+    columns = [TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+               TextColumn("{task.fields[student]}")]
+    with Progress(*columns, disable=not progress or not todo, transient=True, console=_console()) as bar:
+        task = bar.add_task("grading", total=max(total, len(todo)), completed=done_before,
+                            student=f"({done_before} unchanged since the last run)" if done_before else "")
 
         def record(item, result: RunResult) -> None:
-            sub, cached, key = item
+            sub, cached, key, _ = item
             runs[sub.student] = result
-            if result.status not in ("crashed", "grader error"):
-                cached.write_text(json.dumps({"key": key, "run": asdict(result)}))
-            bar.advance(task)
+            if result.status not in ("crashed", "grader error", "memory"):
+                try:
+                    cached.write_text(json.dumps({"key": key, "run": asdict(result)}, ensure_ascii=True))
+                except (OSError, ValueError, TypeError):
+                    pass  # no cache entry: graded again next time
+            bar.update(task, advance=1, student=f"last: {sub.student[:40]}")
 
         broken = _run_pool(todo, run, jobs, record)
         if broken:  # most likely one culprit, or the machine killed a worker: all again, together
@@ -186,12 +507,18 @@ def _run_all(todo: list, run: dict, runs: dict, jobs: int, progress: bool) -> No
                     "the instructor should look at the notebook and the machine's logs"]))
 
 
+def _console():
+    from rich.console import Console
+
+    return Console(file=sys.stderr)
+
+
 def _run_pool(items: list, run: dict, jobs: int, record) -> list:
     """Run ``items`` in a new pool; return those left unfinished because a worker died."""
     context = multiprocessing.get_context("spawn")  # fresh workers: nothing of the grader's memory
     pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(items))), mp_context=context,
                                initializer=warm_up)
-    pending = {pool.submit(run_submission, str(item[0].path), **run): item for item in items}
+    pending = {pool.submit(run_watched, str(item[3]), **run): item for item in items}
     broken = []
     try:
         for future in as_completed(pending):
@@ -202,7 +529,7 @@ def _run_pool(items: list, run: dict, jobs: int, record) -> list:
                 continue
             except Exception as err:  # the grader's own failure, never the student's
                 result = RunResult("grader error", errors=[
-                    f"the grader could not run this notebook ({type(err).__name__}: {err})"])
+                    f"the grader could not run this notebook ({type(err).__name__}: {clean(err)[:300]})"])
             record(pending[future], result)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -27,10 +27,13 @@ import never overwrites a grade given some other way.
 from __future__ import annotations
 
 import csv
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+
+from .results import csv_cell, safe_name
 
 ROSTER_COLUMNS = ["submission", "id", "name", "sis_user_id", "sis_login_id", "section", "email"]
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -65,15 +68,17 @@ def read_roster(path: Path) -> list[dict[str, str]]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise RosterError(f"{path}: the roster could not be read ({err})") from None
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     if "submission" not in header or "id" not in header:
         raise RosterError(f"{path}: a roster needs the columns submission and id "
                           f"(optional: {', '.join(ROSTER_COLUMNS[2:])}); it has {', '.join(header) or 'none'}")
     reader.fieldnames = header
     rows, seen, problems = [], {}, []
-    for line, raw in enumerate(reader, start=2):
+    for raw in reader:
+        line = reader.line_num
         row = {c: (raw.get(c) or "").strip() for c in ROSTER_COLUMNS}
+        row["submission"] = safe_name(row["submission"])  # as the gradebook names it
         if not any(row.values()):
             continue
         if not row["submission"] or not row["id"]:
@@ -94,7 +99,8 @@ def write_lms_exports(book: pd.DataFrame, out: Path, assignment: str,
     """Write OUT/lms/canvas.csv, grades.csv and roster_check.txt from the gradebook ``book``."""
     folder = Path(out) / "lms"
     folder.mkdir(parents=True, exist_ok=True)
-    scores = {str(row["student"]): row for _, row in book.iterrows()}
+    scores = {str(row["student"]): row for _, row in book.iterrows() if row["status"] != "ignored"}
+    ignored = [str(row["student"]) for _, row in book.iterrows() if row["status"] == "ignored"]
     possible = float(book["max"].iloc[0]) if len(book) else 0.0
     if roster is None:
         roster = [{**dict.fromkeys(ROSTER_COLUMNS, ""), "submission": s, "name": s, "sis_login_id": s} for s in scores]
@@ -115,8 +121,16 @@ def write_lms_exports(book: pd.DataFrame, out: Path, assignment: str,
         generic.append(["", "", "", "", name, f"{float(row['total']):g}", f"{possible:g}",
                         f"{100 * float(row['total']) / possible:.1f}" if possible else "", "not on roster"])
     for filename, rows in (("canvas.csv", canvas), ("grades.csv", generic)):
-        with open(folder / filename, "w", newline="", encoding="utf-8") as handle:
-            csv.writer(handle).writerows(rows)
+        with open(folder / filename, "w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
+            csv.writer(handle).writerows([[csv_cell(c) for c in row] for row in rows])
     lines = check.lines() or ["Every submission matches a roster student, and every roster student submitted."]
-    (folder / "roster_check.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if ignored:
+        lines.append(f"{len(ignored)} entr{'y' if len(ignored) == 1 else 'ies'} of the submissions folder ignored "
+                     f"(not submissions, left out of both files): " + ", ".join(ignored))
+    refused = [f"{row['student']} ({row['status']})" for _, row in book.iterrows()
+               if row["status"] in ("refused", "duplicate")]
+    if refused:
+        lines.append(f"{len(refused)} submission(s) refused (score 0 until handed in again; see the gradebook's "
+                     f"reason column): " + ", ".join(refused))
+    (folder / "roster_check.txt").write_text("\n".join(lines) + "\n", encoding="utf-8", errors="backslashreplace")
     return check

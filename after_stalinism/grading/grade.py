@@ -20,7 +20,7 @@ from .checks import Question
 from .gradebook import write_outputs
 from .marks import apply_marks
 from .notebook import load_questions
-from .results import StudentResult, Submission
+from .results import StudentResult, Submission, clean
 from .sandbox import choose
 
 
@@ -31,13 +31,19 @@ def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None
 
     Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True."""
     source, submissions, out = Path(source).resolve(), Path(submissions).resolve(), Path(out).resolve()
+    if progress:
+        print("checking that student code can be isolated here...", file=sys.stderr, flush=True)
     isolation = choose(source, submissions, out, sandbox=sandbox)
     questions = load_questions(source)
+    if progress:
+        print("reading the submissions...", file=sys.stderr, flush=True)
     subs = find_submissions(submissions, source.stem)
     results = run_class(subs, questions, isolation, out / ".cache", jobs=jobs or os.cpu_count() or 1,
                         progress=progress, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
     results = apply_marks(results, questions, out)  # the instructor's marks kept in out/marks.csv
-    book = write_outputs(results, questions, out, isolation=isolation.name)
+    book = write_outputs(results, questions, out, isolation=isolation.name,
+                         entries={s.student: s.entry for s in subs},
+                         private=[(source.parent, "INSTRUCTOR"), (submissions, "SUBMISSIONS"), (out, "OUT")])
     write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
     return book
 
@@ -54,5 +60,5 @@ def write_instructor_views(source: Path, subs: list[Submission], results: list[S
         try:
             write()
         except Exception as err:  # a page that cannot be drawn must not cost the grades
-            print(f"warning: the {name} could not be written ({type(err).__name__}: {err}); "
+            print(f"warning: the {name} could not be written ({type(err).__name__}: {clean(err)}); "
                   f"the gradebook and feedback are complete", file=sys.stderr)

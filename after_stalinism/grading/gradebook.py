@@ -1,60 +1,133 @@
 """The per-student files ``grade`` writes: ``gradebook.csv``, ``feedback/STUDENT.md`` and
-``results/STUDENT/results.json`` (Gradescope's autograder format)."""
+``results/STUDENT/results.json`` (Gradescope's autograder format).
+
+Only the grader writes a student's feedback. Whatever came from the student (an exception message,
+a value, their name) is made safe first: lone surrogates become escapes, text is HTML-escaped and
+kept on one line in lists, Markdown in error messages is escaped so it cannot fake a heading, a
+tick or a link, and the
+grader's own paths (the course folder, the Python installation) are replaced by short names. A
+free-response question says "Awaiting your instructor's mark" until it is marked: its rubric
+stays in the marking sheet. A gradebook cell cannot start a spreadsheet formula. Writing one
+student's files can fail alone: the failure is named in that student's row and on the console.
+"""
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import sys
 from pathlib import Path
 
 import pandas as pd
 
+from .._modes import PACKAGE_DIR
 from .checks import Question
-from .results import StudentResult
+from .results import StudentResult, clean, csv_cell
+
+COLUMNS_AFTER = ["total", "max", "status", "manual_pending", "seconds", "isolation", "submission", "reason"]
+
+
+PRIVATE_PLACES: list[tuple[str, str]] = []   # set by grade: the instructor's folders of this run
+
+
+def hide_paths(text: str) -> str:
+    """``text`` with the grader's own folders replaced: the course folder by ``COURSE``, the Python
+    installation by ``PYTHON``, the home folder by ``~``, and the run's folders (``PRIVATE_PLACES``:
+    the sources, the submissions, the output) by short names."""
+    import os
+
+    places = [(str(PACKAGE_DIR.parent), "COURSE"), (sys.prefix, "PYTHON"), (sys.base_prefix, "PYTHON"),
+              (os.path.expanduser("~"), "~"), *PRIVATE_PLACES]
+    for path, name in sorted(places, key=lambda p: -len(p[0])):
+        if len(path) > 1:
+            text = text.replace(path, name)
+    return text
+
+
+def public(text: object) -> str:
+    """Text from a run, safe to show a student: encodable, without the grader's paths."""
+    return hide_paths(clean(text))
+
+
+def _line(text: str) -> str:
+    """One Markdown list line: HTML escaped, no line breaks (so no fake heading can start)."""
+    return html.escape(re.sub(r"\s*[\r\n]+\s*", " ", public(text)), quote=False)
+
+
+def _student_line(text: str) -> str:
+    """A line of a student's own text (an exception message): one line, HTML escaped, and the
+    Markdown that could format it, link or fake a heading or a tick escaped with backslashes."""
+    line = re.sub(r"([\\`*_~|])", r"\\\1", _line(text))
+    return re.sub(r"([\[\]])", r"\\\1", line) if re.search(r"\]\s*[(\[]", line) else line
 
 
 def write_outputs(results: list[StudentResult], questions: list[Question], out: Path,
-                  isolation: str = "sandboxed") -> pd.DataFrame:
+                  isolation: str = "sandboxed", entries: dict[str, str] | None = None,
+                  private: list[tuple[Path, str]] = ()) -> pd.DataFrame:
+    """Write the gradebook and every student's files; ``private``: (folder, short name) pairs that
+    student-facing text must not show (the sources' folder, the submissions, the output)."""
+    PRIVATE_PLACES[:] = [(str(path), name) for path, name in private]
     out.mkdir(parents=True, exist_ok=True)
     max_total = sum(q.points for q in questions)
     rows = []
     for r in results:
+        reason = "" if r.status == "ok" else public((r.errors or [r.status])[0])[:300]
+        for write in (_write_feedback, _write_gradescope):
+            try:
+                write(r, questions, out)
+            except Exception as err:  # this student's file only: say so and go on
+                what = "feedback" if write is _write_feedback else "results.json"
+                problem = f"the {what} file could not be written ({type(err).__name__})"
+                print(f"warning: {clean(r.student)}: {problem}", file=sys.stderr)
+                reason = f"{reason}; {problem}" if reason else problem
         row = {"student": r.student}
         row.update({q.name: q.score for q in r.questions})
         row.update({"total": r.total, "max": max_total, "status": r.status,
                     "manual_pending": ",".join(q.name for q in r.questions if q.manual),
-                    "seconds": round(r.seconds, 3), "isolation": isolation})
+                    "seconds": round(r.seconds, 3), "isolation": isolation,
+                    "submission": (entries or {}).get(r.student, r.student), "reason": reason})
         rows.append(row)
-        _write_feedback(r, questions, out)
-        _write_gradescope(r, questions, out)
-    book = pd.DataFrame(rows, columns=["student", *[q.name for q in questions], "total", "max",
-                                       "status", "manual_pending", "seconds", "isolation"])
-    book.to_csv(out / "gradebook.csv", index=False)
+    book = pd.DataFrame(rows, columns=["student", *[q.name for q in questions], *COLUMNS_AFTER])
+    safe = book.copy()
+    for column in ("student", "submission", "reason"):
+        safe[column] = safe[column].map(csv_cell)
+    with open(out / "gradebook.csv", "w", encoding="utf-8", errors="backslashreplace", newline="") as handle:
+        safe.to_csv(handle, index=False)
     return book
 
 
+def feedback_path(out: Path, student: str) -> Path:
+    return out / "feedback" / f"{student}.md"
+
+
 def _write_feedback(r: StudentResult, questions: list[Question], out: Path) -> None:
-    lines = [f"# Feedback for {r.student}", "", f"Score: {r.total:g} out of {sum(q.points for q in questions):g}", ""]
+    lines = [f"# Feedback for {_line(r.student)}", "",
+             f"Score: {r.total:g} out of {sum(q.points for q in questions):g}", ""]
     if r.status != "ok":
-        lines += [f"**Your notebook could not be graded in full ({r.status}).**", ""]
+        lines += [f"**Your notebook could not be graded in full ({html.escape(r.status)}).**", ""]
     if r.errors:
-        lines += ["Problems while running your notebook:", ""] + [f"- {e}" for e in r.errors] + [""]
+        lines += ["Problems while running your notebook (as the grader saw them):", ""]
+        lines += [f"- {_student_line(e)}" for e in r.errors] + [""]
     for q, res in zip(questions, r.questions):
         lines.append(f"## {q.name}{': ' + q.prompt if q.prompt else ''} ({res.score:g}/{res.max_score:g})")
-        lines += [f"- {'✓' if ok else '✗'} {msg}" for ok, msg in res.messages] + [""]
+        lines += [f"- {'✓' if ok else '✗'} {_line(msg)}" for ok, msg in res.messages] + [""]
     folder = out / "feedback"
     folder.mkdir(exist_ok=True)
-    (folder / f"{r.student}.md").write_text("\n".join(lines), encoding="utf-8")
+    feedback_path(out, r.student).write_text("\n".join(lines), encoding="utf-8", errors="backslashreplace")
 
 
 def _write_gradescope(r: StudentResult, questions: list[Question], out: Path) -> None:
-    """results.json in Gradescope's autograder format."""
+    """results.json in Gradescope's autograder format, shown as plain text; student text one line a
+    problem and HTML-escaped, as in the feedback file."""
     tests = [{"name": f"{q.name}{': ' + q.prompt if q.prompt else ''}", "score": res.score,
               "max_score": res.max_score, "visibility": "visible",
-              "output": "\n".join(f"{'PASS' if ok else 'FAIL'}: {m}" for ok, m in res.messages)
+              "output": "\n".join(f"{'PASS' if ok else 'FAIL'}: {_line(m)}" for ok, m in res.messages)
                         + ("\n(marked by hand)" if res.manual else "")}
              for q, res in zip(questions, r.questions)]
-    output = "\n".join(r.errors) if r.errors else "All code cells ran."
+    output = "\n".join(f"- {_line(e)}" for e in r.errors) if r.errors else "All code cells ran."
     data = {"score": r.total, "execution_time": round(r.seconds, 3), "output": output,
+            "output_format": "text", "test_output_format": "text",
             "tests": tests, "extra_data": {"status": r.status, "isolated": r.isolated}}
     folder = out / "results" / r.student
     folder.mkdir(parents=True, exist_ok=True)

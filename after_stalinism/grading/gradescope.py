@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import sys
 import tempfile
 import zipfile
@@ -39,8 +40,8 @@ STUDENT = "submission"
 
 SETUP_SH = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, while it builds the autograder image (Ubuntu 22.04 or 24.04):
-# Python 3.11 (the version the course is tested with), the course's pinned requirements and the
-# course package, in a virtual environment at /autograder/venv.
+# Python 3.11 (the version the course is tested with) and the course's pinned requirements, in a
+# virtual environment at /autograder/venv.
 set -euo pipefail
 cd "$(dirname "$0")"
 export DEBIAN_FRONTEND=noninteractive
@@ -53,7 +54,8 @@ if ! python3.11 -c "import venv, ensurepip" >/dev/null 2>&1; then
 fi
 python3.11 -m venv /autograder/venv
 /autograder/venv/bin/pip install --no-cache-dir -r requirements.txt
-/autograder/venv/bin/pip install --no-cache-dir --no-deps -e course
+# The course package is not installed: run_autograder puts source/course on PYTHONPATH (an install
+# of course/ would fail, as the bundle carries no exercises/ folder).
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
@@ -113,11 +115,15 @@ def _copy_submission(submission: Path, folder: Path) -> None:
     target.mkdir(parents=True)
     if not submission.is_dir():
         return
-    for path in submission.rglob("*.ipynb"):
-        if ".ipynb_checkpoints" not in path.parts and path.is_file():
-            dest = target / path.relative_to(submission)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(path, dest)
+    for folder_name, dirs, files in os.walk(submission):  # links to folders are not entered
+        dirs[:] = [d for d in dirs if d != ".ipynb_checkpoints"]
+        for name in files:
+            path = Path(folder_name) / name
+            if name.endswith(".ipynb") and stat.S_ISREG(os.lstat(path).st_mode):  # never a link (to the tests)
+                dest = target / path.relative_to(submission)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, dest, follow_symlinks=False)
+                shutil.copystat(path, dest, follow_symlinks=False)
 
 
 def _gradescope_results(graded: dict, manual: dict[str, float]) -> dict:

@@ -4,7 +4,9 @@
 * ``grade --marks FILE --roster FILE --assignment NAME``: marks checked (and a roster read) before
   any grading, LMS exports written after;
 * ``gradescope SOURCE --out DIR``: ``DIR/autograder.zip`` (see ``gradescope.py``);
-* ``links [--hub URL]``: nbgitpuller links for a JupyterHub (see ``links.py``).
+* ``links [--hub URL]``: nbgitpuller links for a JupyterHub (see ``links.py``);
+* ``student-edition --out DIR [--sets ...] [--repo URL]``: the repository a graded class gets
+  (see ``edition.py``).
 """
 
 from __future__ import annotations
@@ -32,6 +34,12 @@ def add_instructor_commands(sub, grade: argparse.ArgumentParser) -> None:
     links.add_argument("--repo", help="the course repository (default: repository.url)")
     links.add_argument("--branch", help="its branch (default: repository.branch)")
     links.add_argument("--out", type=Path, help="also write the links as a Markdown list to this file")
+    ed = sub.add_parser("student-edition", help="write the repository a graded class gets (no solutions, "
+                                                "no hidden or sealed checks, only the sets released)")
+    ed.add_argument("--out", type=Path, required=True, help="an empty folder, or a previous student edition")
+    ed.add_argument("--sets", nargs="+", metavar="SET", help="the sets released to the class (default: all)")
+    ed.add_argument("--repo", help="the students' repository address, for _config.yml and nbgitpuller links")
+    ed.add_argument("--course", type=Path, default=Path("."), help="the course repository (default: here)")
 
 
 def release_sources(source: Path | None, all_sets: bool) -> list[Path]:
@@ -43,7 +51,7 @@ def release_sources(source: Path | None, all_sets: bool) -> list[Path]:
 
 def prepare_grading(args) -> dict | None:
     """Check the marks (given and stored) and read the roster before any grading; None on refusal."""
-    from .batch import find_submissions
+    from .batch import student_names
     from .export import RosterError, read_roster
     from .marks import MarksError, import_marks, stored_marks
     from .notebook import load_questions
@@ -51,7 +59,7 @@ def prepare_grading(args) -> dict | None:
     try:
         roster = read_roster(args.roster) if args.roster else None
         questions = load_questions(args.source)
-        students = {s.student for s in find_submissions(args.submissions, args.source.stem)}
+        students = student_names(args.submissions)
         stored_marks(args.out, questions, students)
         if args.marks:
             given = import_marks(args.marks, questions, students, args.out)
@@ -94,7 +102,7 @@ def _gradescope(args) -> int:
 
 
 def _links(args) -> int:
-    from .links import LinksError, is_placeholder, nbgitpuller_links
+    from .links import LinksError, holds_solutions, is_placeholder, nbgitpuller_links
 
     try:
         links = nbgitpuller_links(args.config, hub=args.hub, repo=args.repo, branch=args.branch)
@@ -107,9 +115,30 @@ def _links(args) -> int:
     if not repo and any(is_placeholder(u) for u in links.values()):
         print(f"note: the repository in {args.config} is a placeholder; set repository.url (or pass --repo)",
               file=sys.stderr)
+    if holds_solutions(args.config) and not args.repo:
+        print(f"warning: {args.config} is the course repository's, which holds instructor/ (solutions and hidden "
+              f"tests) and the self-paced checks: for a graded class, write a student edition "
+              f"(student-edition --out DIR --repo URL) and make the links from DIR/_config.yml", file=sys.stderr)
     if args.out:
         args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return 0
 
 
-INSTRUCTOR_COMMANDS = {"gradescope": _gradescope, "links": _links}
+def _student_edition(args) -> int:
+    from .edition import EditionError, student_edition
+    from .notebook import ReleaseError
+
+    try:
+        sets = student_edition(args.course, args.out, sets=args.sets, repo=args.repo)
+    except (EditionError, ReleaseError, OSError) as err:
+        print(f"no student edition written: {err}", file=sys.stderr)
+        return 2
+    print(f"wrote the student edition to {args.out}: lessons, data, book, the course package and the classroom "
+          f"release of {', '.join(sets)}; no instructor folder, solutions, hidden or sealed checks")
+    print("publish it as the class's repository (a new one: its history must not be the course's), and make "
+          "the nbgitpuller links from it: python -m after_stalinism.grading links --config "
+          f"{args.out / '_config.yml'}")
+    return 0
+
+
+INSTRUCTOR_COMMANDS = {"gradescope": _gradescope, "links": _links, "student-edition": _student_edition}

@@ -1,10 +1,14 @@
 """nbgitpuller links: one click takes a student to an exercise set on the class's JupyterHub.
 
 A link ``HUB/hub/user-redirect/git-pull?repo=...&branch=...&urlpath=...`` makes the hub's
-nbgitpuller extension clone the course repository into the student's home folder (or merge the
+nbgitpuller extension clone the repository into the student's home folder (or merge the
 latest changes into their copy, keeping their work) and open the set in JupyterLab. The repository,
 its branch and the hub come from ``_config.yml`` (``repository.url``, ``repository.branch``,
 ``launch_buttons.jupyterhub_url``), or from the command's options.
+
+For a graded class, make the links from the student edition (``student-edition --repo URL`` writes
+its ``_config.yml``), never from the course repository, which holds ``instructor/``: the links
+clone whatever repository they name. One link per set released in ``exercises/`` beside the config.
 
 Usage::
 
@@ -51,8 +55,14 @@ def nbgitpuller_links(config: Path, hub: str | None = None, repo: str | None = N
         value = hub if name == "hub" else repo
         if urlparse(value).scheme not in ("http", "https") or not urlparse(value).netloc:
             raise LinksError(f"{name} {value!r} is not an http(s) address")
-    sets = sorted(p.stem for p in (config.parent / "instructor" / "exercises").glob("*.ipynb"))
+    sets = sorted(p.stem for p in (config.parent / "exercises").glob("*.ipynb"))
     return {s: nbgitpuller_link(hub, repo, branch, f"exercises/{s}.ipynb") for s in sets}
+
+
+def holds_solutions(config: Path) -> bool:
+    """Is ``config`` the instructor's course repository (with ``instructor/``), not a student edition?
+    Links to it would clone the solutions and hidden tests into every student's home."""
+    return (Path(config).parent / "instructor").is_dir()
 
 
 def is_placeholder(repo: str) -> bool:

@@ -18,7 +18,7 @@ from .checks import Question
 from .marks import MARKS_FILE, read_marks
 from .notebook import is_tests_cell, strip_solutions
 from .report import describe
-from .results import StudentResult, Submission
+from .results import StudentResult, Submission, clean
 from .values import MISSING
 
 SHEET_FILE = "marking_sheet.html"
@@ -49,25 +49,26 @@ def _template_sources(source: Path) -> set[str]:
     return found
 
 
-def answer_cells(notebook: Path, heading: str, template: set[str]) -> list[tuple[str, str]] | None:
-    """(cell type, text) of what the student wrote under ``heading``; None if the heading is gone."""
-    try:
-        nb = nbformat.read(notebook, as_version=4)
-    except Exception:  # damaged: the sheet says so from the status
-        return None
+def answer_cells(notebook: list[tuple[str, str]], heading: str, template: set[str]) -> list[tuple[str, str]] | None:
+    """(cell type, text) of what the student wrote under ``heading`` in ``notebook`` (the cells the
+    batch parsed once: (cell type, source)); None if the heading is gone."""
     cells, inside, found = [], False, False
-    for cell in nb.cells:
-        first = cell.source.strip().splitlines()[0].strip() if cell.source.strip() else ""
-        if cell.cell_type == "markdown" and first.startswith("#"):
+    for kind, source in notebook:
+        first = source.strip().splitlines()[0].strip() if source.strip() else ""
+        if kind == "markdown" and first.startswith("#"):
             if inside:
                 break
             inside = first == heading
             found = found or inside
             continue
-        if inside and cell.source.strip() and cell.source.strip() not in template \
-                and not cell.source.lstrip().startswith("check("):
-            cells.append((cell.cell_type, cell.source.strip()))
+        if inside and source.strip() and source.strip() not in template \
+                and not source.lstrip().startswith("check("):
+            cells.append((kind, source.strip()))
     return cells if found else None
+
+
+def _esc(text: object) -> str:
+    return html.escape(clean(text))
 
 
 def write_marking_sheet(source: Path, subs: list[Submission], results: list[StudentResult],
@@ -77,7 +78,7 @@ def write_marking_sheet(source: Path, subs: list[Submission], results: list[Stud
     if not manual:
         return None
     headings, template = question_headings(source), _template_sources(source)
-    paths = {s.student: s.path for s in subs}
+    notebooks = {s.student: s.notebook for s in subs}
     stored = Path(out) / MARKS_FILE  # already checked by apply_marks
     marks = {(m.student, m.question): m for m in read_marks(stored)} if stored.exists() else {}
     parts = []
@@ -86,27 +87,14 @@ def write_marking_sheet(source: Path, subs: list[Submission], results: list[Stud
                      f"{html.escape(q.prompt)} ({q.points:g} points)</h2>"
                      f'<div class="rubric"><strong>Rubric.</strong> {html.escape(q.rubric) or "(none given)"}</div>')
         for r in results:
-            res = next(x for x in r.questions if x.name == q.name)
-            given = marks.get((r.student, q.name))
-            mark = "awaiting your mark" if res.manual else f"marked {res.score:g} of {q.points:g}"
-            body = []
-            if given and given.comment:
-                body.append(f"<p class='comment'>Your comment: {html.escape(given.comment)}</p>")
-            cells = answer_cells(paths[r.student], headings.get(q.name, ""), template) if paths.get(r.student) else None
-            if r.status in ("no notebook", "unreadable"):
-                body.append(f"<p class='none'>No answer can be shown: {html.escape(r.status)}.</p>")
-            elif cells is None:
-                body.append("<p class='none'>The question's heading was not found in this notebook.</p>")
-            elif not cells:
-                body.append("<p class='none'>Nothing written in this question's section.</p>")
-            for kind, text in cells or []:
-                body.append(f"<pre class='{'code' if kind == 'code' else 'text'}'>{html.escape(text)}</pre>")
-            names = ", ".join(f"<code>{html.escape(n)}</code> = {html.escape(describe(r.values.get(n, MISSING)))}"
-                              for n in q.names())
-            if names:
-                body.append(f"<p class='values'>{names}</p>")
-            parts.append(f'<article><h3>{html.escape(r.student)} <span class="mark">({html.escape(mark)})</span></h3>'
-                         + "".join(body) + "</article>")
+            if r.status == "ignored":
+                continue
+            try:
+                parts.append(_article(q, r, marks.get((r.student, q.name)), notebooks.get(r.student),
+                                      headings.get(q.name, ""), template))
+            except Exception as err:  # one student's answer that cannot be shown: say so, go on
+                parts.append(f"<article><h3>{_esc(r.student)}</h3><p class='none'>This answer could not be "
+                             f"shown ({_esc(type(err).__name__)}); open the notebook itself.</p></article>")
         parts.append("</section>")
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Marking sheet: {html.escape(source.stem)}</title>
@@ -127,8 +115,30 @@ the marks go into the gradebook, the feedback files and <code>results.json</code
 </body></html>
 """
     path = Path(out) / SHEET_FILE
-    path.write_text(page, encoding="utf-8")
+    path.write_text(page, encoding="utf-8", errors="backslashreplace")
     return path
+
+
+def _article(q: Question, r: StudentResult, given, notebook, heading: str, template: set[str]) -> str:
+    res = next(x for x in r.questions if x.name == q.name)
+    mark = "awaiting your mark" if res.manual else f"marked {res.score:g} of {q.points:g}"
+    body = []
+    if given and given.comment:
+        body.append(f"<p class='comment'>Your comment: {_esc(given.comment)}</p>")
+    cells = answer_cells(notebook, heading, template) if notebook else None
+    if r.status in ("no notebook", "unreadable", "refused", "duplicate", "ignored"):
+        body.append(f"<p class='none'>No answer can be shown: {_esc(r.status)}.</p>")
+    elif cells is None:
+        body.append("<p class='none'>The question's heading was not found in this notebook.</p>")
+    elif not cells:
+        body.append("<p class='none'>Nothing written in this question's section.</p>")
+    for kind, text in cells or []:
+        body.append(f"<pre class='{'code' if kind == 'code' else 'text'}'>{_esc(text)}</pre>")
+    names = ", ".join(f"<code>{_esc(n)}</code> = {_esc(describe(r.values.get(n, MISSING)))}" for n in q.names())
+    if names:
+        body.append(f"<p class='values'>{names}</p>")
+    return (f'<article><h3>{_esc(r.student)} <span class="mark">({_esc(mark)})</span></h3>'
+            + "".join(body) + "</article>")
 
 
 def _id(name: str) -> str:

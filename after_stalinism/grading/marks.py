@@ -23,6 +23,7 @@ Usage::
 from __future__ import annotations
 
 import csv
+import io
 import math
 import os
 import tempfile
@@ -30,7 +31,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .checks import Question, QuestionResult
-from .results import StudentResult
+from .results import CSV_FORMULA_START, StudentResult, csv_cell
 
 MARKS_FILE = "marks.csv"
 COLUMNS = ["student", "question", "points", "comment"]
@@ -56,7 +57,7 @@ def read_marks(path: Path) -> list[Mark]:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as err:
         raise MarksError(f"{path}: the marks file could not be read ({err})") from None
-    reader = csv.DictReader(text.splitlines())
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in ("student", "question", "points") if c not in header]
     if missing:
@@ -66,8 +67,8 @@ def read_marks(path: Path) -> list[Mark]:
     marks, problems = [], []
     for line, row in enumerate(reader, start=2):
         where = f"{path}, line {line}"
-        student, question = (row.get("student") or "").strip(), (row.get("question") or "").strip()
-        raw, comment = (row.get("points") or "").strip(), (row.get("comment") or "").strip()
+        student, question = _uncell(row.get("student") or "").strip(), (row.get("question") or "").strip()
+        raw, comment = (row.get("points") or "").strip(), _uncell(row.get("comment") or "").strip()
         if not (student or question or raw or comment):
             continue
         points = None
@@ -84,6 +85,11 @@ def read_marks(path: Path) -> list[Mark]:
     if problems:
         raise MarksError("These marks were refused; nothing was written:\n" + "\n".join(f"  {p}" for p in problems))
     return marks
+
+
+def _uncell(text: str) -> str:
+    """A name as written by ``csv_cell`` read back: the apostrophe that kept a formula out goes."""
+    return text[1:] if text.startswith("'") and text[1:].startswith(CSV_FORMULA_START) else text
 
 
 def check_marks(marks: list[Mark], questions: list[Question], students: set[str]) -> dict[tuple[str, str], Mark]:
@@ -162,10 +168,10 @@ def _write(out: Path, questions: list[Question], students: list[str], marks: dic
             if q.manual:
                 rows.setdefault((student, q.name), Mark(student, q.name, None))
     fd, tmp = tempfile.mkstemp(dir=out, prefix=".marks-", suffix=".csv")
-    with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+    with os.fdopen(fd, "w", newline="", encoding="utf-8", errors="backslashreplace") as handle:
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         for (student, name), m in sorted(rows.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 0))):
-            writer.writerow([student, name, "" if m.points is None else f"{m.points:g}", m.comment])
+            writer.writerow([csv_cell(student), name, "" if m.points is None else f"{m.points:g}", csv_cell(m.comment)])
     os.chmod(tmp, 0o644)
     os.replace(tmp, out / MARKS_FILE)

@@ -146,6 +146,8 @@ def _figure(fig_id: str, caption: str) -> str:
 
 def build_report(results: list[StudentResult], questions: list[Question], title: str) -> str:
     """The report page as one HTML string (plotly.js inlined)."""
+    ignored = [r for r in results if r.status == "ignored"]
+    results = [r for r in results if r.status != "ignored"]
     n = len(results)
     max_total = sum(q.points for q in questions)
     totals = sorted(r.total for r in results)
@@ -182,8 +184,12 @@ def build_report(results: list[StudentResult], questions: list[Question], title:
     parts += ["<h2>Submissions that did not run cleanly</h2>", _figure("fig-statuses", "Submissions by status"),
               _table(["status", "submissions"], [[s, c] for s, c in statuses.most_common()], "Statuses")]
     trouble = [[r.student, r.status, (r.errors or [""])[0]] for r in results if r.status != "ok" or r.errors]
-    parts.append(_table(["student", "status", "first problem"], trouble, "Students whose notebook had problems")
+    parts.append(_table(["student", "status", "first problem"], trouble,
+                        "Students whose notebook had problems, or whose submission was refused")
                  if trouble else "<p>Every notebook ran without an error.</p>")
+    if ignored:
+        parts.append(_table(["entry", "why"], [[r.student, (r.errors or [""])[0]] for r in ignored],
+                            "Entries of the submissions folder that are not submissions (ignored)"))
     ran = sorted((r for r in results if r.seconds > 0), key=lambda r: -r.seconds)
     parts.append("<h2>Time per submission</h2>")
     if ran:
@@ -222,5 +228,5 @@ for (const [id, fig] of Object.entries(figures)) {{
 
 def write_report(results: list[StudentResult], questions: list[Question], out: Path, title: str) -> Path:
     path = Path(out) / REPORT_FILE
-    path.write_text(build_report(results, questions, title), encoding="utf-8")
+    path.write_text(build_report(results, questions, title), encoding="utf-8", errors="backslashreplace")
     return path

@@ -197,17 +197,32 @@ def _result(data: bytes, status: int, timed_out: bool, problem: str | None, isol
             f"the sandbox stopped before the notebook ran (exit status {os.waitstatus_to_exitcode(status)})")
         return RunResult("grader error", seconds=seconds, isolated=isolate,
                          errors=[f"the grader could not run this notebook ({reason}){NOT_YOURS}"])
+    frames = _frames(data[len(STARTED):])  # the values sent after each cell: the last whole one counts
+    last = frames[-1] if frames else {"values": "{}", "errors": []}
     if timed_out:
-        return RunResult("timeout", seconds=seconds, isolated=isolate,
-                         errors=[f"your notebook did not finish within {timeout:g} seconds "
-                                 f"(an endless loop, or a very slow computation?)"])
-    try:
-        payload = json.loads(data[len(STARTED):])
-        json.loads(payload["values"])
-        return RunResult("ok", payload["values"], [str(e) for e in payload["errors"]], seconds, isolate)
-    except (ValueError, KeyError, TypeError, RecursionError):
-        code = os.waitstatus_to_exitcode(status)
-        how = f"was stopped by signal {-code}" if code < 0 else f"exited with code {code}"
-        return RunResult("crashed", seconds=seconds, isolated=isolate,
-                         errors=[f"your notebook's code {how} before it finished "
-                                 f"(it may have used too much memory or called exit())"])
+        return RunResult("timeout", last["values"], [*map(str, last["errors"]),
+                         f"your notebook did not finish within {timeout:g} seconds "
+                         f"(an endless loop, or a very slow computation?); the answers set before then count"],
+                         seconds, isolate)
+    if frames and last.get("final"):
+        return RunResult("ok", last["values"], [str(e) for e in last["errors"]], seconds, isolate)
+    code = os.waitstatus_to_exitcode(status)
+    how = f"was stopped by signal {-code}" if code < 0 else f"exited with code {code}"
+    return RunResult("crashed", last["values"], [*map(str, last["errors"]),
+                     f"your notebook's code {how} before it finished "
+                     f"(it may have used too much memory or called exit())"
+                     + ("; the answers set before then count" if frames else "")], seconds, isolate)
+
+
+def _frames(data: bytes) -> list[dict]:
+    """The whole result lines in ``data`` that parse (a line cut short by a kill does not)."""
+    frames = []
+    for line in data.split(b"\n")[:-1]:
+        try:
+            frame = json.loads(line)
+            json.loads(frame["values"])
+            frame["errors"] = list(frame["errors"])
+        except (ValueError, KeyError, TypeError, RecursionError):
+            continue
+        frames.append(frame)
+    return frames
