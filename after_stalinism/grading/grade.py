@@ -26,12 +26,14 @@ from .sandbox import choose
 
 def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None = None,
                  timeout: float = 20, cell_timeout: float = 5, memory_mb: int = 512,
-                 progress: bool = True, sandbox: bool = True) -> pd.DataFrame:
+                 progress: bool = True, sandbox: bool = True, say=print) -> pd.DataFrame:
     """Grade every submission in ``submissions`` against ``source``; write results into ``out``.
 
-    Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True."""
+    Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True.
+    ``say`` gets the run's first line: the isolation chosen (the gradebook's ``isolation`` column)."""
     source, submissions, out = Path(source).resolve(), Path(submissions).resolve(), Path(out).resolve()
     isolation = choose(source, submissions, out, sandbox=sandbox)
+    say(f"isolation: {isolation.describe()}")
     questions = load_questions(source)
     subs = find_submissions(submissions, source.stem)
     results = run_class(subs, questions, isolation, out / ".cache", jobs=jobs or os.cpu_count() or 1,

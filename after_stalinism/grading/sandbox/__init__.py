@@ -11,9 +11,10 @@ Usage::
 
 from .choose import choose, probe
 from .isolation import Isolation, RunResult, SandboxError, SandboxUnavailable
+from .landlock import Landlock
 from .namespaces import Namespaces, allowed_paths
 from .process import run_submission, warm_up
 from .unisolated import Unisolated
 
-__all__ = ["Isolation", "Namespaces", "RunResult", "SandboxError", "SandboxUnavailable", "Unisolated",
+__all__ = ["Isolation", "Landlock", "Namespaces", "RunResult", "SandboxError", "SandboxUnavailable", "Unisolated",
            "allowed_paths", "choose", "probe", "run_submission", "warm_up"]
