@@ -206,27 +206,28 @@ def _children(parent: int) -> list[int]:
 
 def kill_descendants() -> None:
     """As a child subreaper: kill every process left under this one, until none is left. Each
-    killed process's children are re-parented here, so the loop reaches every generation."""
+    killed process's children are re-parented here, so each round reaches the next generation."""
     me = os.getpid()
     for _ in range(10000):
-        while True:  # reap what has died
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                break
         left = _children(me)
         for pid in left:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-        if left:
+        for pid in left:
             try:
-                os.waitpid(-1, 0)
+                os.waitpid(pid, 0)
             except ChildProcessError:
+                pass
+        try:
+            while os.waitpid(-1, os.WNOHANG)[0]:  # any other that died meanwhile
+                pass
+        except ChildProcessError:
+            if not left:
                 return
+        if not left:
+            return
 
 
 @dataclass
