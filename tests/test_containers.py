@@ -92,7 +92,8 @@ def contained_run(request):
             out.mkdir()
             os.chown(out, hostile.UNPRIVILEGED_UID, hostile.UNPRIVILEGED_UID)
         env = {k: v for k, v in os.environ.items() if k != "AFTER_STALINISM_ISOLATION"}
-        env.update({"PYTHONPATH": str(ROOT), "HOME": str(base), hostile.RUN_ID.split("=")[0]: hostile.RUN_ID.split("=")[1]})
+        mark, value = hostile.RUN_ID.split("=")
+        env.update({"PYTHONPATH": str(ROOT), "HOME": str(base), mark: value})
         command = [sys.executable, "-m", "after_stalinism.grading", "grade", str(source), str(subs), "--out", str(out),
                    "--jobs", "2", "--timeout", "10", "--cell-timeout", "3"]
         result = subprocess.run(docker_like(command, identity), capture_output=True, text=True, env=env, cwd=base,
@@ -252,7 +253,7 @@ def test_run_autograder_in_the_container_scores_as_grade_does(gradescope_root, t
                     nbformat.v4.new_code_cell(hostile.writer([str(gradescope_root / "results" / "results.json")]))]
     notebooks = {"right": right, "wrong": wrong, "nasty": nasty, "damaged": '{"cells": [{"cell_type": "co'}
     local = graded_locally(tmp_path, notebooks)
-    for student, nb in notebooks.items():
+    for student in notebooks:
         path = tmp_path / "subs" / f"{student}.ipynb"
         result, data, cpu = run_autograder(gradescope_root, path)
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

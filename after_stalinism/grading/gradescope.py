@@ -49,8 +49,9 @@ cd "$(dirname "$0")"
 ROOT="${AFTER_STALINISM_GRADESCOPE_ROOT:-/autograder}"
 export DEBIAN_FRONTEND=noninteractive
 PYTHON=""
+USABLE="import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))"
 for candidate in python3 python3.13 python3.12 python3.11; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c       "import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))" >/dev/null 2>&1; then
+  if command -v "$candidate" >/dev/null && "$candidate" -c "$USABLE" >/dev/null 2>&1; then
     PYTHON="$(command -v "$candidate")"
     break
   fi
@@ -67,7 +68,7 @@ if [ -z "$PYTHON" ]; then
     apt-get install -y -q --no-install-recommends python3.11 python3.11-venv
   fi
   for candidate in python3 python3.11; do
-    if "$candidate" -c "import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))" 2>/dev/null; then
+    if "$candidate" -c "$USABLE" 2>/dev/null; then
       PYTHON="$(command -v "$candidate")"; break
     fi
   done
@@ -80,7 +81,8 @@ fi
 "$PYTHON" -m venv "$ROOT/venv"
 "$ROOT/venv/bin/pip" install --no-cache-dir --disable-pip-version-check -q -r requirements.txt
 # run_autograder imports the course from source/course (PYTHONPATH): check now, not per submission.
-PYTHONPATH="$PWD/course" "$ROOT/venv/bin/python" -c "import after_stalinism.grading.gradescope, pyseccomp, nbformat, pandas"
+PYTHONPATH="$PWD/course" "$ROOT/venv/bin/python" -c \
+  "import after_stalinism.grading.gradescope, pyseccomp, nbformat, pandas"
 echo "autograder ready: $("$ROOT/venv/bin/python" --version) in $ROOT/venv"
 """
 
@@ -119,7 +121,8 @@ def build_bundle(source: Path, out: Path, *, timeout: float = 20, cell_timeout: 
     source = Path(source)
     questions = load_questions(source)  # refuse a broken source notebook now, not on Gradescope
     config = {"exercise_set": source.stem, "timeout": timeout, "cell_timeout": cell_timeout,
-              "memory_mb": memory_mb, "sandbox": sandbox, "autograder_points": sum(q.points for q in questions if not q.manual),
+              "memory_mb": memory_mb, "sandbox": sandbox,
+              "autograder_points": sum(q.points for q in questions if not q.manual),
               "manual_questions": {q.name: q.points for q in questions if q.manual}}
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
