@@ -127,8 +127,13 @@ def test_in_a_container_grade_picks_landlock_by_itself_and_says_so(contained_run
 
 def test_in_a_container_the_hostile_class_cannot_harm_the_honest(contained_run):
     book = contained_run["book"]
-    for student in ["honest_a", "honest_b", "honest_c", "signals", "detached", "writer", "network", "fork_bomb"]:
+    for student in ["honest_a", "honest_b", "honest_c", "signals", "detached", "writer", "network"]:
         assert book.loc[student, "total"] == MAX and book.loc[student, "status"] == "ok", student
+    bomb = (contained_run["out"] / "feedback" / "fork_bomb.md").read_text()
+    if book.loc["fork_bomb", "status"] == "ok":  # (on a loaded machine its forks may take it past the limit)
+        assert book.loc["fork_bomb", "total"] == MAX and 0 < int(bomb.split("forked ")[1].split()[0]) < 100
+    else:
+        assert book.loc["fork_bomb", "status"] == "timeout", bomb
     assert contained_run["leftovers"] == []
     assert "writer,1000" not in (contained_run["out"] / "gradebook.csv").read_text()
     feedback = {s: (contained_run["out"] / "feedback" / f"{s}.md").read_text() for s in ["reader", "network"]}
