@@ -9,12 +9,12 @@ Usage::
     result = run_submission("subs/alice/homework.ipynb", ["peak_year"], isolation=isolation)
 """
 
-from .choose import choose, probe
+from .choose import ISOLATION_ENV, choose, probe
 from .isolation import Isolation, RunResult, SandboxError, SandboxUnavailable
 from .landlock import Landlock
 from .namespaces import Namespaces, allowed_paths
 from .process import run_submission, warm_up
 from .unisolated import Unisolated
 
-__all__ = ["Isolation", "Landlock", "Namespaces", "RunResult", "SandboxError", "SandboxUnavailable", "Unisolated",
-           "allowed_paths", "choose", "probe", "run_submission", "warm_up"]
+__all__ = ["ISOLATION_ENV", "Isolation", "Landlock", "Namespaces", "RunResult", "SandboxError",
+           "SandboxUnavailable", "Unisolated", "allowed_paths", "choose", "probe", "run_submission", "warm_up"]
