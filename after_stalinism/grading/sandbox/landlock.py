@@ -112,12 +112,18 @@ def _landlock(abi: int, rules: dict[int, int], home_fd: int) -> None:
         os.close(ruleset)
 
 
-def _seccomp(scoped_signals: bool, own_group: int) -> None:
-    """Load the system-call filter (needs no_new_privs, set before)."""
+def seccomp_binding():
+    """The libseccomp binding, imported once per process (finding the library runs ldconfig)."""
     try:
-        import pyseccomp as seccomp
+        import pyseccomp
     except (ImportError, RuntimeError) as err:  # RuntimeError: libseccomp.so.2 itself is missing
         raise SandboxError(0, f"libseccomp is not available ({err}): install libseccomp2 and pyseccomp") from None
+    return pyseccomp
+
+
+def _seccomp(scoped_signals: bool, own_group: int) -> None:
+    """Load the system-call filter (needs no_new_privs, set before)."""
+    seccomp = seccomp_binding()
     refuse = seccomp.ERRNO(errno.EPERM)
     f = seccomp.SyscallFilter(seccomp.ALLOW)
     for name in _DENIED:
@@ -192,6 +198,11 @@ def _processes_of(uid: int) -> int:
 
 
 def _children(parent: int) -> list[int]:
+    try:  # the kernel's own list, where it keeps one (CONFIG_PROC_CHILDREN: Debian's, Ubuntu's kernels)
+        with open(f"/proc/{parent}/task/{parent}/children") as f:
+            return [int(pid) for pid in f.read().split()]
+    except OSError:
+        pass
     found = []
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():
@@ -248,6 +259,21 @@ class Landlock(Isolation):
 
     def __init__(self, view: list[str]):
         self.view = view
+        self._import_binding()
+
+    def __getstate__(self):
+        return self.__dict__
+
+    def __setstate__(self, state):  # in a worker: import the binding there once, not per submission
+        self.__dict__.update(state)
+        self._import_binding()
+
+    @staticmethod
+    def _import_binding() -> None:
+        try:
+            seccomp_binding()
+        except SandboxError:
+            pass  # said when a submission runs
 
     def describe(self) -> str:
         abi = landlock_abi()
@@ -262,6 +288,7 @@ class Landlock(Isolation):
         abi = landlock_abi()
         if abi < 1:
             raise SandboxError(0, "this kernel has no Landlock (Linux 5.13 or later, with lsm=landlock)")
+        seccomp_binding()  # missing: said now, as the grader's problem
         _libc().prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
         uid = None
         if os.geteuid() == 0:
