@@ -26,7 +26,7 @@ from .sandbox import choose
 
 def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None = None,
                  timeout: float = 20, cell_timeout: float = 5, memory_mb: int = 512,
-                 progress: bool = True, sandbox: bool = True, say=print) -> pd.DataFrame:
+                 progress: bool = True, sandbox: bool = True, say=print, views: bool = True) -> pd.DataFrame:
     """Grade every submission in ``submissions`` against ``source``; write results into ``out``.
 
     Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True.
@@ -40,7 +40,8 @@ def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None
                         progress=progress, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
     results = apply_marks(results, questions, out)  # the instructor's marks kept in out/marks.csv
     book = write_outputs(results, questions, out, isolation=isolation.name)
-    write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
+    if views:  # (Gradescope's class of one needs neither)
+        write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
     return book
 
 

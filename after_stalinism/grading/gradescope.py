@@ -95,7 +95,17 @@ RUN_AUTOGRADER = """#!/usr/bin/env bash
 ROOT="${AFTER_STALINISM_GRADESCOPE_ROOT:-/autograder}"
 export PYTHONPATH="$ROOT/source/course"
 export AFTER_STALINISM_DATA="$ROOT/source/course/data"
-exec "$ROOT/venv/bin/python" -m after_stalinism.grading.gradescope "$ROOT"
+# The grader's own process never uses the course's facade (after_stalinism/__init__.py, which loads
+# the course's data and figure code): it imports the grading package under a bare parent package,
+# saving a third of a second of CPU per submission. Student code gets the real package.
+exec "$ROOT/venv/bin/python" -c '
+import sys, types
+package = types.ModuleType("after_stalinism")
+package.__path__ = [sys.argv[1] + "/source/course/after_stalinism"]
+sys.modules["after_stalinism"] = package
+from after_stalinism.grading.gradescope import main
+sys.exit(main(sys.argv[1:]))
+' "$ROOT"
 """
 
 
@@ -205,7 +215,8 @@ def run_autograder(root: Path) -> dict:
         try:
             book = grade_folder(root / "source" / "tests" / f"{config['exercise_set']}.ipynb", students, out,
                                 jobs=1, timeout=config["timeout"], cell_timeout=config["cell_timeout"],
-                                memory_mb=config["memory_mb"], progress=False, sandbox=config.get("sandbox", True))
+                                memory_mb=config["memory_mb"], progress=False, sandbox=config.get("sandbox", True),
+                                views=False)
         except SandboxUnavailable as err:
             raise GraderFailure(str(err)) from None
         graded = json.loads((out / "results" / STUDENT / "results.json").read_text())
