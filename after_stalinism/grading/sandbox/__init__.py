@@ -1,6 +1,9 @@
 """Running student code apart from the grader: one module per isolation technique behind one
 interface (``isolation.Isolation``), the process sequence they share (``process``), what runs in
-the student process (``cells``), and the one place that picks the technique (``choose``).
+the student process (``cells``), and the one place that picks the technique (``choose``): the
+namespaces sandbox where user namespaces work, else Landlock and seccomp (``landlock``: Docker,
+Gradescope, Kubernetes pods, Ubuntu 24.04), else none (SandboxUnavailable; ``Unisolated`` only
+when the instructor asks for it).
 
 Usage::
 
