@@ -269,7 +269,8 @@ def test_run_autograder_in_the_container_scores_as_grade_does(gradescope_root, t
         if student == "nasty":
             assert "found []" in json.dumps(data)  # neither the hidden tests nor the results in reach
         assert cpu < 3.0, f"a cold run_autograder took {cpu:.2f} s of CPU"
-    assert local.loc["right", "total"] == MAX and local.loc["nasty", "total"] == MAX
+    assert local.loc["right", "total"] == MAX
+    assert local.loc["nasty", "total"] == MAX - 0.5  # the reader's "found nothing" answer to q1 earns 0.5 of 1
     assert local.loc["wrong", "total"] < MAX and local.loc["damaged", "status"] == "unreadable"
     time.sleep(1)
     assert json.loads((gradescope_root / "results" / "results.json").read_text())["score"] == 0  # damaged, last
