@@ -1,12 +1,14 @@
 """Benchmark batch grading: a synthetic class of 200 submissions of the warm-up set.
 
 Run on demand:  .venv/bin/python benchmarks/grading.py [N] [--no-peer]
-(``--gradescope-only`` times only Gradescope's path for one submission, cold.)
+(``--gradescope-only`` times only Gradescope's path for one submission, cold, with the Python of
+$GRADESCOPE_VENV standing in for setup.sh's venv if set, else this one; ``--isolation-only`` times
+only what each isolation technique costs a one-line notebook.)
 Mix: 60% right, 20% wrong answers, 15% raising exceptions, 5% endless loops (which run to the
 timeout). Prints seconds per submission (excluding the timed-out ones' waiting), the peak memory of
-the grader and its workers, and the total wall time; what the sandbox costs per submission (a
-trivial notebook run with and without it); then grades the same submissions with nbgrader's
-``autograde`` in the same run (see benchmarks/nbgrader_peer.py) for comparison.
+the grader and its workers, and the total wall time; what isolation costs per submission (a trivial
+notebook run under each technique this machine allows, and without one); then grades the same
+submissions with nbgrader's ``autograde`` in the same run (see benchmarks/nbgrader_peer.py) for comparison.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ def gradescope_cold(repeats: int = 3) -> list[tuple[float, float]]:
                 zf.extractall(root / "source")
             (root / "venv" / "bin").mkdir(parents=True)
             python = root / "venv" / "bin" / "python"
-            python.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+            stand_in = os.environ.get("GRADESCOPE_VENV")
+            python.write_text(f'#!/bin/sh\nexec "{stand_in + "/bin/python" if stand_in else sys.executable}" "$@"\n')
             python.chmod(0o755)
             (root / "submission").mkdir()
             nbformat.write(reference_submission(SOURCE), root / "submission" / "homework.ipynb")
@@ -113,8 +116,10 @@ def print_gradescope_cold() -> None:
           f"{max(wall):.1f} s, CPU {min(cpu):.1f}-{max(cpu):.1f} s over {len(runs)} runs |")
 
 
-def isolation_cost(folder: Path, repeats: int = 20) -> dict[str, float]:
-    """Median seconds to run a one-line notebook with and without the sandbox, in a warm process."""
+def isolation_cost(folder: Path, repeats: int = 20) -> dict[str, float | str]:
+    """Median seconds to run a one-line notebook under each isolation technique and without one, in
+    a warm process; for a technique this machine cannot use, why not."""
+    import os
     import statistics
 
     from after_stalinism.grading import sandbox
@@ -122,9 +127,21 @@ def isolation_cost(folder: Path, repeats: int = 20) -> dict[str, float]:
     path = folder / "trivial" / "x.ipynb"
     path.parent.mkdir()
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")]), path)
-    isolation = sandbox.choose(SOURCE, path.parent, folder / "out-trivial")
-    medians = {}
-    for label, used in [("sandboxed", isolation), ("unisolated", sandbox.Unisolated())]:
+    techniques: dict[str, object] = {}
+    for name in ("namespaces", "landlock"):
+        os.environ[sandbox.ISOLATION_ENV] = name
+        try:
+            techniques[name] = sandbox.choose(SOURCE, path.parent, folder / "out-trivial")
+        except sandbox.SandboxUnavailable as err:
+            techniques[name] = str(err).splitlines()[1].strip()
+        finally:
+            del os.environ[sandbox.ISOLATION_ENV]
+    techniques["unisolated"] = sandbox.Unisolated()
+    medians: dict[str, float | str] = {}
+    for label, used in techniques.items():
+        if isinstance(used, str):
+            medians[label] = used
+            continue
         times = []
         for _ in range(repeats):
             start = time.perf_counter()
@@ -134,9 +151,21 @@ def isolation_cost(folder: Path, repeats: int = 20) -> dict[str, float]:
     return medians
 
 
+def print_isolation_cost() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp).chmod(0o755)
+        cost = isolation_cost(Path(tmp))
+    shown = [f"{label} {value * 1000:.1f} ms" if isinstance(value, float) else f"{label}: not here ({value})"
+             for label, value in cost.items()]
+    print(f"| one-line notebook, median per run | {'; '.join(shown)} |")
+
+
 def main() -> None:
     if "--gradescope-only" in sys.argv:
         print_gradescope_cold()
+        return
+    if "--isolation-only" in sys.argv:
+        print_isolation_cost()
         return
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     n = int(args[0]) if args else 200
@@ -165,10 +194,7 @@ def main() -> None:
     print(f"| peak memory: grader / largest worker | {peak_self:.0f} MB / {peak_children:.0f} MB |")
     print(f"| statuses | {book['status'].value_counts().to_dict()} |")
     print_gradescope_cold()
-    with tempfile.TemporaryDirectory() as tmp:
-        cost = isolation_cost(Path(tmp))
-    print(f"| one-line notebook, median: sandboxed / unisolated | {cost['sandboxed'] * 1000:.1f} ms / "
-          f"{cost['unisolated'] * 1000:.1f} ms |")
+    print_isolation_cost()
     latency = learner_latency()
     print(f"| learner `check(...)`, median per question | {min(latency.values()) * 1000:.1f}-"
           f"{max(latency.values()) * 1000:.1f} ms (slowest: {max(latency, key=latency.get)}) |")

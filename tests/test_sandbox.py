@@ -6,6 +6,7 @@ must have full marks and no process started by the run may be left on the machin
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -85,6 +86,24 @@ for _ in range(200000):
 """
 
 
+def network(port: int, abstract: str) -> str:
+    """Code that tries to reach a server of the instructor's on 127.0.0.1 and an abstract socket."""
+    return f"""\
+import socket
+reached = []
+for family, address in [(socket.AF_INET, ("127.0.0.1", {port})), (socket.AF_INET6, ("::1", {port})),
+                        (socket.AF_UNIX, "\\0{abstract}")]:
+    try:
+        s = socket.socket(family, socket.SOCK_STREAM)
+        s.settimeout(1)
+        s.connect(address)
+        reached.append(str(address))
+    except Exception:
+        pass
+raise RuntimeError(f"reached {{reached}}")
+"""
+
+
 def reader(places: list[str]) -> str:
     """Code that looks for the instructor's files everywhere it might reach them."""
     return f"""\
@@ -145,8 +164,9 @@ def leftovers() -> list[str]:
     return found
 
 
-def hostile_class(base: Path) -> tuple[Path, Path, Path]:
-    """The instructor's folder (a copy of the source), the submissions and the output folder."""
+def hostile_class(base: Path, port: int = 9, abstract: str = "none") -> tuple[Path, Path, Path]:
+    """The instructor's folder (a copy of the source), the submissions and the output folder;
+    ``port`` and ``abstract``: the instructor's servers, which the class must not reach."""
     instructor, elsewhere, subs, out = (base / n for n in ["instructor", "elsewhere", "subs", "out"])
     for folder in (instructor, elsewhere, subs):
         folder.mkdir()
@@ -159,7 +179,7 @@ def hostile_class(base: Path) -> tuple[Path, Path, Path]:
     cells = {"honest_a": [], "signals": [SIGNALS], "honest_b": [], "detached": [DETACHED],
              "fork_bomb": [FORK_BOMB], "reader": [reader(places)], "c_loop": [C_LOOP],
              "writer": [writer([str(out / "gradebook.csv"), str(subs / "honest_a" / "homework.ipynb")])],
-             "too_deep": [TOO_DEEP], "forger": [FORGER], "honest_c": []}
+             "too_deep": [TOO_DEEP], "forger": [FORGER], "network": [network(port, abstract)], "honest_c": []}
     for student, extra in cells.items():
         nb = reference_submission(SOURCE)
         nb.cells += [nbformat.v4.new_code_cell(code) for code in extra]
@@ -170,10 +190,11 @@ def hostile_class(base: Path) -> tuple[Path, Path, Path]:
     return source, subs, out
 
 
-def as_unprivileged(command: list[str]) -> list[str]:
-    """``command`` run as an unused uid. Folders above the Python environment or the course that
-    that uid cannot enter (such as /root) are replaced, in a private mount namespace, by a
-    world-readable stand-in holding only the needed folders, bound there read-only."""
+def as_unprivileged(command: list[str], uid: int | None = UNPRIVILEGED_UID) -> list[str]:
+    """``command`` run as an unused uid (or, with ``uid`` None, as root). Folders above the Python
+    environment or the course that other uids cannot enter (such as /root) are replaced, in a
+    private mount namespace, by a world-readable stand-in holding only the needed folders, bound
+    there read-only (so that root's student code, run under its own uid, can read them too)."""
     needed = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), ROOT, Path(tempfile.gettempdir())]
     script = ["set -e"]
     for blocked in sorted({a for p in needed for a in [p, *p.parents] if not a.stat().st_mode & 0o001}):
@@ -184,41 +205,88 @@ def as_unprivileged(command: list[str]) -> list[str]:
             relative = path.relative_to(blocked)
             script += [f"mkdir -p '{path}'", f"mount --bind -o ro \"$stage/{relative}\" '{path}'"]
         script += ["umount -l $stage"]
-    script += [f'exec setpriv --reuid={UNPRIVILEGED_UID:d} --regid={UNPRIVILEGED_UID:d} --clear-groups "$@"']
+    script += [f'exec setpriv --reuid={uid:d} --regid={uid:d} --clear-groups "$@"' if uid else 'exec "$@"']
     return ["unshare", "--mount", "--propagation", "private", "bash", "-c", "\n".join(script), "-", *command]
 
 
-def grade_command(identity: str, *args: str) -> list[str]:
+def grade_command(identity: str, *args: str, technique: str = "namespaces") -> list[str]:
     command = [sys.executable, "-m", "after_stalinism.grading", "grade", *args]
     if identity == "unprivileged" and os.geteuid() == 0:
         return as_unprivileged(command)
+    if technique == "landlock" and os.geteuid() == 0:  # student code under its own uid reads the Python
+        return as_unprivileged(command, uid=None)
     return command
 
 
-@pytest.fixture(scope="module", params=["this user", "unprivileged"])
-def hostile_run(request):
-    identity = request.param
+@functools.cache
+def available_techniques() -> tuple[str, ...]:
+    """The techniques this machine can run, each a parameter of the hostile class: namespaces if
+    the grader can use them here, Landlock if the kernel has it and libseccomp is installed."""
+    from after_stalinism.grading.sandbox import Namespaces, allowed_paths
+    from after_stalinism.grading.sandbox.choose import probe
+    from after_stalinism.grading.sandbox.landlock import landlock_abi
+
+    found = []
+    if probe(Namespaces(allowed_paths([ROOT / "after_stalinism"], ROOT, []))) is None:
+        found.append("namespaces")
+    try:
+        import pyseccomp  # noqa: F401
+        if landlock_abi() >= 1:
+            found.append("landlock")
+    except (ImportError, RuntimeError):
+        pass
+    return tuple(found)
+
+
+TECHNIQUES = ["namespaces", "landlock"]
+
+
+@pytest.fixture(scope="module")
+def servers():
+    """A TCP server on 127.0.0.1 and an abstract UNIX socket, both the instructor's."""
+    import socket
+
+    tcp = socket.socket()
+    tcp.bind(("127.0.0.1", 0))
+    tcp.listen(64)
+    unix = socket.socket(socket.AF_UNIX)
+    name = f"after-stalinism-test-{os.getpid()}"
+    unix.bind("\0" + name)
+    unix.listen(64)
+    yield tcp.getsockname()[1], name
+    tcp.close()
+    unix.close()
+
+
+@pytest.fixture(scope="module", params=[(i, t) for t in TECHNIQUES for i in ["this user", "unprivileged"]],
+                ids=lambda p: f"{p[1]}-{p[0].replace(' ', '_')}")
+def hostile_run(request, servers):
+    identity, technique = request.param
     if identity == "unprivileged" and os.geteuid() != 0:
         pytest.skip("the tests already run unprivileged: the first run covered it")
-    if identity == "unprivileged" and not shutil.which("setpriv"):
+    if (identity == "unprivileged" or technique == "landlock") and os.geteuid() == 0 and not shutil.which("setpriv"):
         pytest.skip("switching to an unprivileged uid needs setpriv (util-linux)")
+    if technique not in available_techniques():
+        pytest.skip(f"this machine cannot isolate student code with {technique}")
     base = Path(tempfile.mkdtemp(prefix="hostile-"))
     try:
-        source, subs, out = hostile_class(base)
+        source, subs, out = hostile_class(base, *servers)
         if identity == "unprivileged":
             out.mkdir()
             os.chown(out, UNPRIVILEGED_UID, UNPRIVILEGED_UID)
         before = {p: p.read_bytes() for p in subs.rglob("*") if p.is_file()}
         assert leftovers() == []
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(base), RUN_ID.split("=")[0]: RUN_ID.split("=")[1]}
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "HOME": str(base), RUN_ID.split("=")[0]: RUN_ID.split("=")[1],
+               "AFTER_STALINISM_ISOLATION": technique}
         started = time.perf_counter()
         result = subprocess.run(grade_command(identity, str(source), str(subs), "--out", str(out), "--jobs", "2",
-                                              "--timeout", "6", "--cell-timeout", "2"),
+                                              "--timeout", "6", "--cell-timeout", "2", technique=technique),
                                 capture_output=True, text=True, env=env, cwd=base, timeout=240)
         seconds = time.perf_counter() - started
         time.sleep(1)  # time for anything left behind to act
         book = pd.read_csv(out / "gradebook.csv").set_index("student") if (out / "gradebook.csv").exists() else None
         yield {"result": result, "book": book, "out": out, "leftovers": leftovers(), "seconds": seconds,
+               "technique": technique,
                "unmodified": before == {p: p.read_bytes() for p in subs.rglob("*") if p.is_file()}}
     finally:
         for line in leftovers():  # never leave a test's processes behind, even when it fails
@@ -233,10 +301,15 @@ def feedback(run, student: str) -> str:
 def test_grade_finishes_with_every_student_and_honest_ones_right(hostile_run):
     result, book = hostile_run["result"], hostile_run["book"]
     assert result.returncode == 0, result.stderr[-2000:]
-    assert book is not None and len(book) == 11
-    for student in ["honest_a", "honest_b", "honest_c", "signals", "detached", "writer"]:
+    assert book is not None and len(book) == 12
+    for student in ["honest_a", "honest_b", "honest_c", "signals", "detached", "writer", "network"]:
         assert book.loc[student, "total"] == MAX and book.loc[student, "status"] == "ok", student
-    assert set(book["isolation"]) == {"sandboxed"}
+    assert set(book["isolation"]) == {hostile_run["technique"]}
+    assert result.stdout.startswith(f"isolation: {hostile_run['technique']} (")
+
+
+def test_the_instructors_servers_are_out_of_reach(hostile_run):
+    assert "reached []" in feedback(hostile_run, "network"), feedback(hostile_run, "network")
 
 
 def test_nothing_outlives_the_run_and_nothing_handed_in_or_graded_changes(hostile_run):
@@ -260,7 +333,8 @@ def test_student_code_finds_none_of_the_instructors_files(hostile_run):
 
 def test_a_loop_in_c_that_blocks_signals_is_stopped(hostile_run):
     book = hostile_run["book"]
-    assert book.loc["c_loop", "status"] == "timeout" and book.loc["c_loop", "total"] == 0
+    # Stopped, yet the answers its notebook set before the loop still count.
+    assert book.loc["c_loop", "status"] == "timeout" and book.loc["c_loop", "total"] == MAX
     assert "did not finish within 6 seconds" in feedback(hostile_run, "c_loop")
 
 

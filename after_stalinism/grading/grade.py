@@ -26,14 +26,16 @@ from .sandbox import choose
 
 def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None = None,
                  timeout: float = 20, cell_timeout: float = 5, memory_mb: int = 512,
-                 progress: bool = True, sandbox: bool = True) -> pd.DataFrame:
+                 progress: bool = True, sandbox: bool = True, say=print, views: bool = True) -> pd.DataFrame:
     """Grade every submission in ``submissions`` against ``source``; write results into ``out``.
 
-    Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True."""
+    Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True.
+    ``say`` gets the run's first line: the isolation chosen (the gradebook's ``isolation`` column)."""
     source, submissions, out = Path(source).resolve(), Path(submissions).resolve(), Path(out).resolve()
     if progress:
         print("checking that student code can be isolated here...", file=sys.stderr, flush=True)
     isolation = choose(source, submissions, out, sandbox=sandbox)
+    say(f"isolation: {isolation.describe()}")
     questions = load_questions(source)
     if progress:
         print("reading the submissions...", file=sys.stderr, flush=True)
@@ -44,7 +46,8 @@ def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None
     book = write_outputs(results, questions, out, isolation=isolation.name,
                          entries={s.student: s.entry for s in subs},
                          private=[(source.parent, "INSTRUCTOR"), (submissions, "SUBMISSIONS"), (out, "OUT")])
-    write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
+    if views:  # (Gradescope's class of one needs neither)
+        write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
     return book
 
 

@@ -28,6 +28,8 @@ def add_instructor_commands(sub, grade: argparse.ArgumentParser) -> None:
     gs.add_argument("--timeout", type=float, default=20, help="seconds per submission")
     gs.add_argument("--cell-timeout", type=float, default=5, help="seconds per code cell")
     gs.add_argument("--memory-mb", type=int, default=512, help="memory cap per submission")
+    gs.add_argument("--no-sandbox", action="store_true",
+                    help="grade unisolated where neither namespaces nor Landlock work (hidden tests readable)")
     links = sub.add_parser("links", help="nbgitpuller links that open each set on a JupyterHub")
     links.add_argument("--config", type=Path, default=Path("_config.yml"))
     links.add_argument("--hub", help="the hub's address (default: launch_buttons.jupyterhub_url)")
@@ -87,13 +89,13 @@ def _gradescope(args) -> int:
 
     try:
         bundle = build_bundle(args.source, args.out, timeout=args.timeout, cell_timeout=args.cell_timeout,
-                              memory_mb=args.memory_mb)
+                              memory_mb=args.memory_mb, sandbox=not args.no_sandbox)
     except (ValueError, OSError) as err:  # a missing or broken source notebook
         print(f"{args.source}: {err}" if isinstance(err, OSError) else err, file=sys.stderr)
         return 2
     questions = load_questions(args.source)
     auto = sum(q.points for q in questions if not q.manual)
-    print(f"wrote {bundle}: upload it as the assignment's autograder (Ubuntu image), "
+    print(f"wrote {bundle}: upload it as the assignment's autograder (Ubuntu 24.04 image), "
           f"with {auto:g} autograder points")
     for q in questions:
         if q.manual:

@@ -35,11 +35,13 @@ def _summarise(index: int, err: BaseException) -> str:
     return f"cell {index + 1}: {type(err).__name__}{where}: {str(err)[:200]}"
 
 
-def set_limits(memory_mb: int, max_processes: int) -> None:
+def set_limits(memory_mb: int, max_processes: int, cpu_seconds: float = 60, open_files: int = 256) -> None:
+    import math
     import resource
 
+    cpu = math.ceil(cpu_seconds)
     limits = [(resource.RLIMIT_FSIZE, 50 * 1024 * 1024), (resource.RLIMIT_NPROC, max_processes),
-              (resource.RLIMIT_CORE, 0)]
+              (resource.RLIMIT_CORE, 0), (resource.RLIMIT_NOFILE, open_files), (resource.RLIMIT_CPU, cpu)]
     if os.path.exists("/proc/self/status"):  # Linux: the cap is on top of what is already mapped
         vm_kb = next((int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmSize")), 0)
         limits.append((resource.RLIMIT_AS, vm_kb * 1024 + memory_mb * 1024 * 1024))
@@ -47,12 +49,12 @@ def set_limits(memory_mb: int, max_processes: int) -> None:
         resource.setrlimit(which, (value, value))
 
 
-def run_cells(cells: list[str], names: list[str], write_fd: int, cell_timeout: float) -> None:
+def run_cells(cells: list[str], names: list[str], write_fd: int, cell_timeout: float, home: str = "/tmp") -> None:
     """Run the cells, recording each exception and carrying on; send back the named values."""
     os.environ.clear()  # the grader's environment (tokens, paths) is none of the student's business
-    _wipe_environment_block()
-    os.environ.update({"PATH": "/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8", GRADING_ENV: "1"})
-    os.chdir("/tmp")
+    wipe_environment_block()
+    os.environ.update({"PATH": "/usr/bin:/bin", "HOME": home, "TMPDIR": home, "LANG": "C.UTF-8", GRADING_ENV: "1"})
+    os.chdir(home)
     devnull = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(devnull, fd)
@@ -103,11 +105,14 @@ def _send(write_fd: int, namespace: dict, names: list[str], errors: list[str], c
     return values
 
 
-def _wipe_environment_block() -> None:
-    """Zero the environment strings the worker was started with (what /proc/self/environ shows)."""
-    if not os.path.exists("/proc/self/stat"):
+def wipe_environment_block() -> None:
+    """Zero the environment strings the worker was started with (what /proc/self/environ shows).
+    A technique that takes /proc away calls it before; then it finds /proc out of reach."""
+    try:
+        with open("/proc/self/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
         return
-    fields = open("/proc/self/stat").read().rsplit(")", 1)[1].split()
     start, end = int(fields[47]), int(fields[48])  # env_start, env_end (fields 50 and 51 of stat)
     if 0 < start < end:
         ctypes.memset(start, 0, end - start)
@@ -119,7 +124,11 @@ def write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def close_other_fds(keep: int) -> None:
-    """The worker's pipes to the grader carry other students' work: the student gets none of them."""
-    os.closerange(3, keep)
-    os.closerange(keep + 1, 1 << 16)
+def close_other_fds(*keep: int) -> None:
+    """The worker's pipes to the grader carry other students' work: the student gets none of them
+    (``keep``: the result pipe, and what the technique still needs until it locks)."""
+    low = 3
+    for fd in sorted(set(keep)):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 16)

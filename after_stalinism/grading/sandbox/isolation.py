@@ -12,6 +12,7 @@ Usage::
         def enter(self, ask_worker): ...  # in the intermediate, before it forks the student
         def confine(self, state): ...     # in the student process, before limits are set
         def lock(self, state): ...        # in the student process, after limits, before the code
+        def leave(self, state): ...       # in the intermediate, after the student process ended
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class Isolation:
     The default hooks do nothing: that is ``Unisolated``. A technique overrides what it needs.
     """
 
-    name = "unisolated"              # the gradebook's ``isolation`` column
+    name = "unisolated"              # the gradebook's ``isolation`` column: namespaces, landlock, unisolated
     isolated = False                 # does a run under it count as isolated (RunResult.isolated)?
     asks_worker = False              # does ``enter`` need the worker's ``from_outside`` step?
 
@@ -64,6 +65,25 @@ class Isolation:
 
     def lock(self, state: Any) -> None:
         """In the student process, after the limits are set and before the student's code runs."""
+
+    def describe(self) -> str:
+        """One line for the run's first line: the technique and what it keeps apart."""
+        return "unisolated (--no-sandbox: student code can read and change anything you can)"
+
+    def processes_already(self, state: Any) -> int:
+        """Processes the student's uid already runs, on top of which the process cap is counted."""
+        return 0
+
+    def keep_fds(self, state: Any) -> list[int]:
+        """Descriptors the student process keeps open until ``lock`` (all others are closed first)."""
+        return []
+
+    def home(self, state: Any) -> str:
+        """The student process's working and home folder, the one place it may write."""
+        return "/tmp"
+
+    def leave(self, state: Any) -> None:
+        """In the intermediate process, once the student process has ended (or been killed)."""
 
     def kill(self, pid: int) -> None:
         """At the wall-clock limit: kill the student process ``pid`` and everything it started."""

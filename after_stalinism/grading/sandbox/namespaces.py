@@ -149,12 +149,16 @@ def _map_user(pid: int) -> None:
 class Namespaces(Isolation):
     """Linux namespaces and a pivoted, read-only filesystem view (``view``: the allowed paths)."""
 
-    name = "sandboxed"
+    name = "namespaces"
     isolated = True
     asks_worker = True
 
     def __init__(self, view: list[str]):
         self.view = view
+
+    def describe(self) -> str:
+        return ("namespaces (each submission in its own user, PID, mount and network namespaces, "
+                "seeing only the Python environment and the course, read-only)")
 
     def enter(self, ask_worker: Callable[[], None]) -> dict[str, int | str]:
         """Enter the namespaces, have the worker map the user, open the view's sources."""

@@ -57,10 +57,11 @@ def warm_up() -> None:
 def _student(cells, names, write_fd, state, limits, isolation: Isolation) -> None:
     os.setsid()  # its own session and process group: a kill(0) reaches only its own processes
     isolation.confine(state)
-    close_other_fds(write_fd)
-    set_limits(limits["memory_mb"], limits["max_processes"])
+    close_other_fds(write_fd, *isolation.keep_fds(state))
+    set_limits(limits["memory_mb"], limits["max_processes"] + isolation.processes_already(state),
+               cpu_seconds=limits["timeout"] + 1)
     isolation.lock(state)
-    run_cells(cells, names, write_fd, limits["cell_timeout"])
+    run_cells(cells, names, write_fd, limits["cell_timeout"], isolation.home(state))
 
 
 def _intermediate(notebook: str, names, isolation: Isolation, write_fd, ready_fd, go_fd, limits) -> None:
@@ -86,10 +87,12 @@ def _intermediate(notebook: str, names, isolation: Isolation, write_fd, ready_fd
             os._exit(_GRADER_ERROR)
     os.close(write_fd)
     os.write(ready_fd, f"{pid}\n".encode())
-    _stay_with_the_worker(pid, go_fd)
+    code = _stay_with_the_worker(pid, go_fd)
+    isolation.leave(state)
+    os._exit(code)
 
 
-def _stay_with_the_worker(pid: int, worker_fd: int) -> None:
+def _stay_with_the_worker(pid: int, worker_fd: int) -> int:
     """Wait for the student process; if the worker goes away first (its end of ``worker_fd``
     closes: killed, interrupted), kill the student process, and with it its whole namespace.
     A signal from the parent would not do: the student's code could ask not to get one."""
@@ -100,14 +103,14 @@ def _stay_with_the_worker(pid: int, worker_fd: int) -> None:
         if pidfd is None:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
-                os._exit(os.waitstatus_to_exitcode(status) % 256)
+                return os.waitstatus_to_exitcode(status) % 256
         if pidfd in ready:
             break
         if worker_fd in ready and not os.read(worker_fd, 1):
             os.kill(pid, signal.SIGKILL)
             break
     _, status = os.waitpid(pid, 0)
-    os._exit(os.waitstatus_to_exitcode(status) % 256)
+    return os.waitstatus_to_exitcode(status) % 256
 
 
 def _report(write_fd: int, err: BaseException) -> None:
@@ -124,7 +127,8 @@ def run_submission(notebook: str, names: list[str], *, isolation: Isolation, tim
     """Run the code cells of ``notebook`` under ``isolation``; return the exported values and
     what went wrong."""
     start = time.perf_counter()
-    limits = {"memory_mb": memory_mb, "max_processes": max_processes, "cell_timeout": cell_timeout}
+    limits = {"memory_mb": memory_mb, "max_processes": max_processes, "cell_timeout": cell_timeout,
+              "timeout": timeout}
     read_fd, write_fd = os.pipe()
     ready_r, ready_w = os.pipe()
     go_r, go_w = os.pipe()
@@ -154,10 +158,8 @@ def run_submission(notebook: str, names: list[str], *, isolation: Isolation, tim
         os.close(ready_r)
     data, timed_out = _read_until(read_fd, deadline)
     os.close(read_fd)
-    if timed_out:
-        for target in (student, pid):
-            if target:
-                isolation.kill(target)
+    if timed_out:  # the technique kills the student process and all it started; the intermediate
+        isolation.kill(student or pid)  # then ends by itself (or is killed, if it never forked)
     os.close(go_w)  # the intermediate process outlives its worker by no more than this
     _, status = os.waitpid(pid, 0)
     return _result(data, status, timed_out, problem, isolation.isolated, time.perf_counter() - start, timeout)
