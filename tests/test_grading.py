@@ -301,7 +301,7 @@ def test_right_answers_score_full_marks_wherever_the_notebook_is(graded):
     book = graded[0]
     for student in ["right", "renamed", "flat_file"]:
         assert book.loc[student, "total"] == MAX and book.loc[student, "status"] == "ok", student
-        assert book.loc[student, "manual_pending"] == "q8"
+        assert book.loc[student, "manual_pending"] == "q6,q8"  # the short answer too: no keyword marks
 
 
 def test_wrong_and_partly_right_answers_get_specific_feedback(graded):

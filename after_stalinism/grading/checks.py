@@ -548,10 +548,7 @@ def grade_question(q: Question, values: dict, include_hidden: bool = True) -> Qu
                               manual=True, hidden_run=include_hidden)
     checks = q.public + (q.hidden if include_hidden else [])
     outcomes = [(c, evaluate(c, values)) for c in checks]
-    # The form of an answer earns nothing by itself: when a question checks more than the kind of
-    # value, only those checks score (no "half points" for any number at all).
-    scoring = [c for c in checks if c["check"] != "kind"] or checks
-    total = sum(c["weight"] for c in scoring) or 1
-    earned = sum(c["weight"] for c, o in outcomes if o.passed and c in scoring)
+    total = sum(c["weight"] for c in checks) or 1
+    earned = sum(c["weight"] for c, o in outcomes if o.passed)
     return QuestionResult(q.name, round(q.points * earned / total, 4), q.points, _readable(outcomes, values),
                           hidden_run=include_hidden, unchecked=q.n_hidden + (0 if include_hidden else len(q.hidden)))
