@@ -214,7 +214,7 @@ def outputs_text(nb) -> str:
 def test_source_notebook_passes_every_check_in_a_kernel():
     text = outputs_text(run_notebook(SOURCE, SOURCE.parent))
     assert "NOT YET" not in text and "Traceback" not in text
-    assert "Progress: 7 of 7 questions pass" in text
+    assert "Progress: 6 of 6 questions pass; written answers: 2 of 2 written" in text
 
 
 def test_released_notebook_gives_friendly_feedback_untouched():
@@ -222,7 +222,7 @@ def test_released_notebook_gives_friendly_feedback_untouched():
     text = outputs_text(nb)
     assert "Traceback" not in text
     assert "q1: NOT YET" in text and "Store the year as a whole number, like 1999 (it is still `...`" in text
-    assert "Progress: 0 of 7 questions pass" in text
+    assert "Progress: 0 of 6 questions pass; written answers: 0 of 2 written" in text
 
 
 # ---- batch grading -----------------------------------------------------------------------
@@ -301,7 +301,7 @@ def test_right_answers_score_full_marks_wherever_the_notebook_is(graded):
     book = graded[0]
     for student in ["right", "renamed", "flat_file"]:
         assert book.loc[student, "total"] == MAX and book.loc[student, "status"] == "ok", student
-        assert book.loc[student, "manual_pending"] == "q8"
+        assert book.loc[student, "manual_pending"] == "q6,q8"  # the short answer too: no keyword marks
 
 
 def test_wrong_and_partly_right_answers_get_specific_feedback(graded):

@@ -52,7 +52,8 @@ def lab(tmp_path_factory):
     log = open(state / "lab.log", "w")
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "jupyter-lab"), "--no-browser", "--allow-root", "--ip=127.0.0.1",
-         f"--port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}"],
+         f"--port={port}", f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
+         f"--config={ROOT / 'jupyter_lab_config.json'}"],
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -193,3 +194,33 @@ def test_lesson_reads_and_runs_in_jupyterlab(page, lab):
     assert note.is_visible() and "run this cell again" in note.inner_text()
     assert page.locator(f"{notebook} :text('Error displaying widget')").count() == 0 or \
         not page.locator(f"{notebook} :text('Error displaying widget')").first.is_visible()
+
+
+def test_glossary_terms_open_their_definition_and_the_timeline_is_labelled(page, lab):
+    """Issue 21: in Lab a term is no longer a dead "term-..." link: the lesson carries its terms'
+    definitions (a generated glossary under the title, hidden in the book) and a term's hover names
+    the term; lesson 1's timeline, whose source note sits inside the figure in Lab, still has room
+    to label every lesson's row. Also: the repository's jupyter_lab_config.json turns the news off."""
+    url = lab[0]
+    assert '"news": {"disabled": true}' in urllib.request.urlopen(f"{url}/lab?token={TOKEN}").read().decode(), \
+        "jupyter_lab_config.json should turn JupyterLab's news feed off"
+    open_notebook(page, lab, LESSON)
+    notebook = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook"
+    page.wait_for_timeout(3000)
+    term = page.locator(f"{notebook} a.hover-link:text-is('Stalinism')").first
+    term.scroll_into_view_if_needed()
+    term.hover()
+    page.wait_for_timeout(3000)
+    popups = page.evaluate("() => [...document.querySelectorAll('[data-state=open], [data-state=delayed-open], "
+                           "[data-radix-popper-content-wrapper]')].map(e => e.innerText).join(' | ')")
+    assert "Stalinism" in popups and "term-stalinism" not in popups, popups
+
+    menu(page, "Run", "Run All Cells")
+    wait_idle(page)
+    timeline = page.locator(f"{notebook} .js-plotly-plot:has(text.gtitle:text-matches('Timeline'))").first
+    timeline.scroll_into_view_if_needed(timeout=60_000)
+    rows = sorted({int(v) for v in __import__("after_stalinism").load("timeline")["lesson"]})
+    labels = timeline.locator(".ytick text").all_text_contents()
+    assert len([t for t in labels if t.strip()]) == len(rows), labels
+    box = timeline.locator(".nsewdrag").first.bounding_box()
+    assert box and box["height"] >= 200, box  # the plot area, not a 30 px band

@@ -14,7 +14,13 @@ import pytest
 from pybtex.database import parse_file
 from pybtex.richtext import Text
 
-from after_stalinism.booktools.lab_markdown import REFERENCES_TITLE, main, rewrite_notebook
+from after_stalinism.booktools.lab_markdown import (
+    REFERENCES_TITLE,
+    is_terms_cell,
+    main,
+    rewrite_notebook,
+    used_terms,
+)
 from after_stalinism.course.lessons import LESSONS
 from conftest import ROOT
 
@@ -37,7 +43,7 @@ def test_lesson_ends_with_its_current_references_cell(path):
     assert references.cell_type == "markdown" and f"```{{dropdown}} {REFERENCES_TITLE}" in references.source
     assert not CITE.search(references.source), "the list itself must not need a bibliography to read"
     listed = dict(re.findall(r"^- \*\*([^*]+)\*\*: (.+)$", references.source, re.M))
-    cited = _cited(prose)
+    cited = _cited([c for c in prose if not is_terms_cell(c)])  # the terms cell is not shown in the book
     assert len(cited) >= 5 and set(listed) == cited
     for key, line in listed.items():
         entry = ENTRIES[key]
@@ -88,3 +94,16 @@ def test_a_key_missing_from_the_bibliography_is_a_clear_error(tmp_path):
     nbformat.write(nb, lesson)
     with pytest.raises(ValueError, match="nobody1999"):
         rewrite_notebook(lesson)
+
+
+@pytest.mark.parametrize("path", LESSON_FILES, ids=lambda p: p.stem)
+def test_lesson_carries_its_terms_for_jupyterlab_and_hides_them_from_the_book(path):
+    nb = nbformat.read(path, as_version=4)
+    terms = [c for c in nb.cells if is_terms_cell(c)]
+    assert len(terms) == 1 and terms[0].metadata.get("tags") == ["remove-cell"]  # MyST-NB skips it
+    cell = terms[0]
+    used = used_terms(nb.cells)
+    assert used and "```{glossary}" in cell.source
+    defined = re.findall(r"^(.+)\n: ", cell.source, re.M)  # MyST's glossary: a definition list
+    assert [d.lower() for d in defined] == used
+    assert "{doc}" not in cell.source  # links work from notebooks/

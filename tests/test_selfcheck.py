@@ -44,3 +44,10 @@ def test_bad_questions_are_refused():
         multiple_choice("Q?", correct="a", wrong={})
     with pytest.raises(ValueError, match="unsupported question type"):
         self_check("x", [{"type": "string", "question": "?"}])
+
+
+def test_quiz_typesets_only_with_a_usable_mathjax():
+    """JupyterLab's global MathJax has no ``version``: jupyterquiz must not touch it (issue 21)."""
+    page = self_check("guard", [multiple_choice("Which?", "a", {"b": "no"}), numeric("How many?", 3, 0)]).html()
+    assert "courseMathJaxUsable()" in page and "function courseMathJaxUsable()" in page
+    assert "typeof MathJax != 'undefined'" not in page and "typeof MathJax !== 'undefined'" not in page

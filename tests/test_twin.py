@@ -69,3 +69,15 @@ def test_figures_the_book_cannot_draw_are_refused():
     with pytest.raises(ValueError, match="'scatterpolar' is not in the book's plotly.js bundle"):
         figure_html(polar)
     assert "courseFigure(" in figure_html(line(1)) and "<script src" not in figure_html(line(1))
+
+
+def test_sliders_run_low_to_high_and_a_restarted_kernel_shows_the_note():
+    from after_stalinism.course import explorers
+    from after_stalinism.display import twin
+
+    for name in [n for n in dir(explorers) if n.endswith("_explorer")]:
+        for control in getattr(explorers, name)().controls.values():
+            if isinstance(control, Slider):
+                assert list(control.values) == sorted(control.values), (name, control.label)
+    assert ".jp-OutputArea:has(.jupyter-widgets-disconnected) .course-reopen-note{display:block}" in twin._REOPEN_HTML
+    assert "restarted" in twin.REOPEN_NOTE

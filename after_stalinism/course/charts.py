@@ -8,7 +8,7 @@ import textwrap
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..display.webfigure import NOTE_NAME
+from ..display.webfigure import NOTE_GROWTH, NOTE_NAME
 from . import data
 from .data import load
 from .lessons import lesson
@@ -17,24 +17,30 @@ REDENOMINATION = pd.Timestamp("2009-11-30")
 OLD_WON_PER_NEW_WON = 100
 
 
-def source_note(fig: go.Figure, text: str, width: int = 100, below: int = 64) -> go.Figure:
+def source_note(fig: go.Figure, text: str, width: int = 100, below: int = 64, grow: bool = False) -> go.Figure:
     """A note under the plot naming the source: ``width`` characters per line, ``below`` pixels
     under the plot area (clear of the x axis's labels and title), with the bottom margin it needs.
 
     The note is an annotation named ``webfigure.NOTE_NAME``: the HTML book shows it as a caption
-    under the figure instead."""
+    under the figure instead. ``grow``: the figure grows by the note's margin (recorded in
+    ``layout.meta``, which the book takes off again), so a long note does not squash the plot."""
     lines = textwrap.wrap(text, width)
     # Anchored at the plot's right edge: a wide left margin (long bar labels) cannot push it off.
     fig.add_annotation(text="<br>".join(lines), name=NOTE_NAME, xref="paper", yref="paper", x=1, y=0,
                        yshift=-below, showarrow=False, xanchor="right", yanchor="top",
                        font={"size": 11, "color": "#444"}, align="left")
-    fig.update_layout(margin={"b": below + 15 * len(lines) + 12})
+    bottom = below + 15 * len(lines) + 12
+    if grow:
+        fig.update_layout(height=(fig.layout.height or 450) + bottom, meta={NOTE_GROWTH: bottom})
+    fig.update_layout(margin={"b": bottom})
     return fig
 
 
-def data_note(fig: go.Figure, table: str, lead: str = "", remark: str = "", width: int = 100) -> go.Figure:
+def data_note(fig: go.Figure, table: str, lead: str = "", remark: str = "", width: int = 100,
+              grow: bool = False) -> go.Figure:
     """A source note built from ``table``'s sources and certainty in data/datapackage.json."""
-    return source_note(fig, " ".join(part for part in (lead, data.citation(table), remark) if part), width=width)
+    return source_note(fig, " ".join(part for part in (lead, data.citation(table), remark) if part), width=width,
+                       grow=grow)
 
 
 def legend_on_top(fig: go.Figure, rows: int = 1, title_lines: int = 1, above: int = 0) -> go.Figure:
@@ -119,7 +125,9 @@ def timeline_figure() -> go.Figure:
                       xaxis_title="year", yaxis={"categoryorder": "array", "categoryarray": rows[::-1],
                                                  "ticklabelstandoff": 14},  # the bottom row's label clears "1940"
                       height=440, showlegend=False)
-    return data_note(fig, "timeline")
+    # The source note is long: grow the figure by its margin, so that in JupyterLab (where the note
+    # sits inside the figure) the plot keeps its 440 px and every lesson's row is labelled.
+    return data_note(fig, "timeline", grow=True)
 
 
 def market_counts_figure() -> go.Figure:

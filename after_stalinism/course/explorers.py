@@ -184,7 +184,7 @@ def dependence_explorer() -> Explorer:
     return Explorer(
         draw=dependence_figure,
         controls={
-            "distribution": Slider("State distribution (share of needs)", [1.0, 0.8, 0.6, 0.4, 0.2, 0.0],
+            "distribution": Slider("State distribution (share of needs)", [0.0, 0.2, 0.4, 0.6, 0.8, 1.0],
                                    default=1.0, fmt="{:.0%}"),
             "market": Slider("Market supplies (share of the gap)", [0.0, 0.25, 0.5, 0.75, 1.0],
                              default=0.25, fmt="{:.0%}"),

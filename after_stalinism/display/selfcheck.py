@@ -58,6 +58,13 @@ _PATCHES = {
         "this.fbDiv.className = 'Feedback'; this.fbDiv.setAttribute('aria-live', 'polite');",
     "script.src = 'https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js';": "return;",
 }
+# jupyterquiz typesets with any global ``MathJax`` it finds. JupyterLab's has no ``version`` (a
+# TypeError on render and on every answer) and jupyter-book's may lack ``typeset``: typeset only
+# with a MathJax that can (the quizzes hold no mathematics, so nothing is lost otherwise).
+_MATHJAX_TESTS = ("typeof MathJax != 'undefined'", "typeof MathJax !== 'undefined'")
+_MATHJAX_GUARD = ("function courseMathJaxUsable() { var M = window.MathJax; "
+                  "return typeof M !== 'undefined' && M !== null && typeof M.version === 'string' && "
+                  "(M.version[0] === '2' ? !!(M.Hub && M.Hub.Queue) : typeof M.typeset === 'function'); }\n")
 
 
 def multiple_choice(question: str, correct: str, wrong: Mapping[str, str],
@@ -102,6 +109,11 @@ class SelfCheck:
             if before not in script:
                 raise RuntimeError(f"jupyterquiz changed: cannot apply the patch for {before!r}")
             script = script.replace(before, after)
+        if not any(test in script for test in _MATHJAX_TESTS):
+            raise RuntimeError("jupyterquiz changed: cannot guard its use of MathJax")
+        for test in _MATHJAX_TESTS:
+            script = script.replace(test, "courseMathJaxUsable()")
+        script = _MATHJAX_GUARD + script
         script = script.replace("</", "<\\/")  # keep the script from closing its own tag
         # Answers are shuffled in the reader's browser, so the right one is not always first.
         div = render_div(div_id, shuffle_questions=False, shuffle_answers=True, preserve_responses=False,

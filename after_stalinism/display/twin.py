@@ -86,8 +86,9 @@ Control = Slider | Choice
 # widget: model not found" where an explorer was. A note is displayed just above each live panel;
 # its style rules (kept by JupyterLab in a trusted notebook, which a learner's own saved notebook
 # is) hide the note while the live panel is there, and hide the dead panel's error once it is not.
-REOPEN_NOTE = ("This explorer needs its kernel: the notebook was reopened, so run this cell again "
-               "(or Run > Run All Cells) to bring the controls and the figure back.")
+# After a kernel restart the panel stays but is dead (ipywidgets marks it disconnected): the note shows.
+REOPEN_NOTE = ("This explorer needs its kernel: the kernel was restarted or the notebook reopened, so run "
+               "this cell again (or Run > Run All Cells) to bring the controls and the figure back.")
 LIVE_CLASS = "course-explorer-live"
 # JupyterLab shows a widget it cannot find as an output node with only that error text in it.
 _DEAD_WIDGET = ".jp-OutputArea-output.jupyter-widgets:not(:has(*))"  # (:has cannot nest in :has)
@@ -95,6 +96,8 @@ _REOPEN_HTML = (
     "<style>"
     f".jp-OutputArea:has(.{LIVE_CLASS}) .course-reopen-note{{display:none}}"
     f".jp-OutputArea:has(.course-reopen-note) {_DEAD_WIDGET}{{display:none}}"
+    # after Kernel > Restart the live panel stays, but ipywidgets marks it disconnected: say so
+    ".jp-OutputArea:has(.jupyter-widgets-disconnected) .course-reopen-note{display:block}"
     "</style>"
     f'<p class="course-reopen-note"><em>{html.escape(REOPEN_NOTE)}</em></p>'
 )

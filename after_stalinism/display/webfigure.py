@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 NOTE_NAME = "source-note"
+NOTE_GROWTH = "source_note_growth"  # layout.meta key: pixels a figure grew by for its note (figures.source_note)
 _KEPT_TAGS = re.compile(r"&lt;(/?(?:br|sub|sup|b|i|em))\s*/?&gt;")
 
 
@@ -51,6 +52,9 @@ def split_captions(spec: dict) -> dict:
     margin = dict(layout.get("margin", {}))
     margin.update({"t": 16, "b": 16})  # the axes' automargin adds what their labels need
     layout["margin"] = margin
+    meta = layout.get("meta")
+    if isinstance(meta, dict) and meta.get(NOTE_GROWTH) and layout.get("height"):
+        layout["height"] -= meta[NOTE_GROWTH]  # the note is HTML under the figure here
     return {"data": spec.get("data", []), "layout": layout, "title": title, "note": note}
 
 

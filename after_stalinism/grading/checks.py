@@ -11,13 +11,30 @@ Checks are plain data (so public ones can be shipped to learners as JSON, and no
 is needed to judge an answer). Each check compares one of the student's variables:
 
     kind(name, "number" | "integer" | "string" | "list" | "set" | "dataframe" | "figure")
-    value(name, expected, tol=0, rel=0, wrong={answer: feedback}, ignore_case=True)
+    value(name, expected, decimals=N, wrong={answer: feedback}, mistakes={"x100": None, ...})
     choice(name, answer, options, wrong={option: feedback})         multiple choice
-    text(name, patterns=[regex, ...], message)                     short text, keywords
-    frame(name, columns=[...], rows=N, values={column: [...]})     pandas DataFrame
+    attempt(name, min_words=8)                                     a real written attempt (no marks)
+    text(name, patterns=[regex, ...], message)                     keywords (not for explanations)
+    frame(name, columns=[...], rows=N, values={column: [...]}, fresh_index=True)   pandas DataFrame
     figure(name, trace_type="bar", x=[...], y=[...])               a plotly figure's data
 
-A question with ``manual=True`` and a ``rubric`` is left for the instructor to mark.
+A question with ``manual=True`` and a ``rubric`` is left for the instructor to mark. Explanations
+in words, short or long, are such questions: no check says PASSED for free text (keywords pass
+non-answers and refuse good ones). A learner sees the rubric's key points to assess their own
+answer once ``attempt`` says they have written one.
+
+**Precision policy.** A number is judged at the precision its question asks for: ``decimals=N``
+accepts any value within half a unit of the N-th decimal of the key (so the key rounded to N
+decimals, as the lessons print it, is right). A value that is the key rounded to fewer decimals
+is told "right, but keep N decimals", never plain wrong. Every float question states its N in
+its text (``tests/test_exercises.py`` holds each set to this).
+
+**Anticipated mistakes** have their own feedback and their own tolerance. The common ones are
+computed from the key (``mistakes=``: ``"x100"``, ``"/100"``, ``"+1"``, ``"-1"``, ``"negative"``),
+so they cannot drift from it; each is matched within the key's tolerance carried through the same
+arithmetic (x100: 100 times the tolerance). A ``wrong=`` value is matched at the key's relative
+precision; ``tests/test_mistakes.py`` recomputes each one from the course data by the mistake its
+feedback describes.
 
 ``CHECKS`` is the one registry of check types: the names a TESTS cell may call, and the function
 that judges each, come from it. Expected values are stored with ``values.encode`` (the same wire
@@ -51,10 +68,10 @@ class Question:
     name: str
     points: float
     prompt: str = ""
-    public: list[dict] = field(default_factory=list)
-    hidden: list[dict] = field(default_factory=list)
+    public: list[dict] = field(default_factory=list, repr=False)  # the checks hold the answers:
+    hidden: list[dict] = field(default_factory=list, repr=False)  # not printed by repr
     manual: bool = False
-    rubric: str = ""
+    rubric: str = field(default="", repr=False)
     n_hidden: int = 0  # in a classroom release: checks the student's copy does not have
 
     def names(self) -> list[str]:
@@ -123,9 +140,42 @@ def kind(name: str, expected: str, message: str = "", weight: float = 1) -> dict
     return {"check": "kind", "name": name, "expected": expected, "message": message, "weight": weight}
 
 
+# The common mistakes a number question may anticipate: how each is computed from the key and
+# its tolerance (so it is a computation, never a typed number), and its default feedback.
+MISTAKES: dict[str, tuple[Callable[[float], float], Callable[[float], float], str]] = {
+    "x100": (lambda v: v * 100, lambda t: t * 100,
+             "`{name}` is 100 times the answer: the question asks for a fraction (between 0 and 1), "
+             "not a percentage. Do not multiply by 100."),
+    "/100": (lambda v: v / 100, lambda t: t / 100,
+             "`{name}` is the answer divided by 100: that is a fraction, and the question asks for a "
+             "percentage. Multiply by 100."),
+    "+1": (lambda v: v + 1, lambda t: t,
+           "`{name}` is one too many (off by one): did you count both ends, or start from the wrong row?"),
+    "-1": (lambda v: v - 1, lambda t: t,
+           "`{name}` is one too few (off by one): did you leave out one end, or one row?"),
+    "negative": (lambda v: -v, lambda t: t,
+                 "`{name}` has the wrong sign: subtract the other way round, or store the size as a "
+                 "positive number as the question asks."),
+}
+
+
 def value(name: str, expected: Any, tol: float = 0, rel: float = 0, wrong: dict | None = None,
-          message: str = "", ignore_case: bool = True, weight: float = 1) -> dict:
+          message: str = "", ignore_case: bool = True, weight: float = 1, decimals: int | None = None,
+          mistakes: dict | list | None = None) -> dict:
+    """A value, judged at ``decimals`` (for a float key), else within ``tol``/``rel`` (or exactly).
+
+    ``mistakes`` names common mistakes computed from the key (see ``MISTAKES``): a list of names,
+    or a dict from name to feedback (None for the default feedback)."""
+    if decimals is not None and not (isinstance(decimals, int) and 0 <= decimals <= 10):
+        raise ValueError(f"decimals must be a whole number from 0 to 10, not {decimals!r}")
+    mistakes = dict.fromkeys(mistakes) if isinstance(mistakes, (list, tuple)) else dict(mistakes or {})
+    unknown = set(mistakes) - set(MISTAKES)
+    if unknown:
+        raise ValueError(f"unknown mistakes {sorted(unknown)}: use some of {sorted(MISTAKES)}")
+    if mistakes and not _is_number(expected):
+        raise ValueError("common mistakes are computed from a number: the key is not one")
     return {"check": "value", "name": name, "expected": encode(expected), "tol": tol, "rel": rel,
+            "decimals": decimals, "mistakes": [[k, v] for k, v in mistakes.items()],
             "wrong": [[encode(k), v] for k, v in (wrong or {}).items()], "message": message,
             "ignore_case": ignore_case, "weight": weight}
 
@@ -143,6 +193,12 @@ def one_of(name: str, options: list[str], weight: float = 1) -> dict:
     return {"check": "one_of", "name": name, "options": list(options), "weight": weight}
 
 
+def attempt(name: str, min_words: int = 8, weight: float = 1) -> dict:
+    """That ``name`` holds a real written attempt: at least ``min_words`` words, and not a
+    non-answer ("I do not know"). It earns no marks: it opens the key points to a learner."""
+    return {"check": "attempt", "name": name, "min_words": min_words, "weight": weight}
+
+
 def text(name: str, patterns: list[str], message: str, weight: float = 1) -> dict:
     for p in patterns:
         re.compile(p)
@@ -150,10 +206,13 @@ def text(name: str, patterns: list[str], message: str, weight: float = 1) -> dic
 
 
 def frame(name: str, columns: list[str] | None = None, rows: int | None = None,
-          values: dict | None = None, tol: float = 1e-9, message: str = "", weight: float = 1) -> dict:
+          values: dict | None = None, tol: float = 1e-9, message: str = "", weight: float = 1,
+          fresh_index: bool = False, order: str = "") -> dict:
+    """A DataFrame's columns, row count and values; ``fresh_index`` asks for the index 0, 1, 2...
+    ``order`` is the feedback when the rows are right but in another order."""
     return {"check": "frame", "name": name, "columns": columns, "rows": rows,
             "values": {k: encode(v) for k, v in (values or {}).items()}, "tol": tol,
-            "message": message, "weight": weight}
+            "message": message, "weight": weight, "fresh_index": fresh_index, "order": order}
 
 
 def figure(name: str, trace_type: str | None = None, x: list | None = None, y: list | None = None,
@@ -190,6 +249,39 @@ def _describe(v: Any) -> str:
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _decimals_text(n: int) -> str:
+    return "a whole number" if n == 0 else f"{n} decimal{'s' if n > 1 else ''}"
+
+
+def _accept_tol(check: dict, expected: float) -> float:
+    """The absolute tolerance of a number check: its ``tol``, ``rel`` and ``decimals`` together."""
+    half_unit = 0.5 * 10 ** -check["decimals"] if check.get("decimals") is not None else 0
+    return max(check["tol"], check["rel"] * abs(expected), half_unit)
+
+
+def _close(got: Any, target: float, atol: float) -> bool:
+    if not _is_number(got) or (isinstance(got, float) and not math.isfinite(got)):
+        return False
+    return abs(got - target) <= atol * (1 + 1e-9) + 1e-12 if atol else got == target
+
+
+def _wanted_decimals(check: dict) -> int | None:
+    """The decimals a number question asks for (from ``decimals``, else from its ``tol``)."""
+    if check.get("decimals") is not None:
+        return check["decimals"]
+    if check["tol"]:
+        return max(0, math.ceil(-math.log10(check["tol"]) - 1e-9))
+    return None
+
+
+def _roundings(v: float, wanted: int) -> set[float]:
+    """``v`` rounded to fewer decimals than ``wanted`` (half up and half to even), zero left out."""
+    from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+
+    return {float(Decimal(repr(v)).quantize(Decimal(1).scaleb(-k), rounding=mode))
+            for k in range(wanted) for mode in (ROUND_HALF_UP, ROUND_HALF_EVEN)} - {0.0}
 
 
 def _same(got: Any, expected: Any, tol: float, rel: float, ignore_case: bool) -> bool:
@@ -241,7 +333,7 @@ def _eval_kind(check: dict, got: Any) -> Outcome:
 
     tests = {
         "number": _is_number(got), "integer": isinstance(got, int) and not isinstance(got, bool),
-        "string": isinstance(got, str), "list": isinstance(got, (list, tuple)),
+        "string": isinstance(got, str), "list": isinstance(got, list),
         "set": isinstance(got, set), "dataframe": isinstance(got, pd.DataFrame),
         "figure": isinstance(got, Figure), "bool": isinstance(got, bool),
     }
@@ -254,11 +346,32 @@ def _eval_kind(check: dict, got: Any) -> Outcome:
 
 def _eval_value(check: dict, got: Any) -> Outcome:
     expected = decode(check["expected"])
-    if _same(got, expected, check["tol"], check["rel"], check["ignore_case"]):
-        return Outcome(True, f"`{check['name']}` is right.")
-    for wrong, feedback in check["wrong"]:
-        if _same(got, decode(wrong), check["tol"], check["rel"], check["ignore_case"]):
-            return Outcome(False, feedback)
+    name = check["name"]
+    if _is_number(expected):
+        atol = _accept_tol(check, expected)
+        if _close(got, expected, atol):
+            return Outcome(True, f"`{name}` is right.")
+        rel_w = atol / abs(expected) if expected else 0
+        for wrong, feedback in check["wrong"]:
+            w = decode(wrong)
+            w_tol = (abs(w) * rel_w if expected else atol) if _is_number(w) else 0
+            if _close(got, w, w_tol) if _is_number(w) else _same(got, w, 0, 0, check["ignore_case"]):
+                return Outcome(False, feedback)
+        wanted = _wanted_decimals(check)
+        if wanted and _is_number(got) and got and any(_close(got, r, 1e-9 * max(1, abs(expected)))
+                                                      for r in _roundings(expected, wanted)):
+            return Outcome(False, f"`{name}` = {got:g} is right, but rounded too far: keep {_decimals_text(wanted)} "
+                                  f"(or do not round at all).")
+        for mistake, feedback in check.get("mistakes", []):
+            compute, carry, default = MISTAKES[mistake]
+            if _close(got, compute(expected), carry(atol)):
+                return Outcome(False, (feedback or default).format(name=name))
+    else:
+        if _same(got, expected, check["tol"], check["rel"], check["ignore_case"]):
+            return Outcome(True, f"`{name}` is right.")
+        for wrong, feedback in check["wrong"]:
+            if _same(got, decode(wrong), check["tol"], check["rel"], check["ignore_case"]):
+                return Outcome(False, feedback)
     if _is_number(expected) and not _is_number(got):
         return Outcome(False, f"`{check['name']}` should be a number; it is {_describe(got)}.")
     return Outcome(False, check["message"] or f"`{check['name']}` is not right yet (it is {_describe(got)}).")
@@ -284,6 +397,29 @@ def _eval_one_of(check: dict, got: Any) -> Outcome:
                           f"(it is {_describe(got)}).")
 
 
+NON_ANSWER = re.compile(r"\b(i|we)\s+(do\s*n[o']?t|don't|dont|really\s+don't)\s+know\b|\bidk\b|\bno\s+(idea|clue)\b"
+                        r"|\bnot\s+sure\b|\bdunno\b|\bno\s+answer\b|your answer here", re.I)
+
+
+def is_attempt(got: Any, min_words: int) -> tuple[bool, str]:
+    """Whether a text is a real attempt, and what to say if not."""
+    if not isinstance(got, str) or not got.strip():
+        return False, "is empty: write your answer first"
+    if NON_ANSWER.search(got):
+        return False, "does not try an answer yet: write what you think, even if unsure"
+    words = len(re.findall(r"\w+", got))
+    if words < min_words:
+        return False, f"is {words} word{'s' * (words != 1)}: write a full sentence or two (at least {min_words} words)"
+    return True, "is written"
+
+
+def _eval_attempt(check: dict, got: Any) -> Outcome:
+    if not isinstance(got, str):
+        return Outcome(False, f"`{check['name']}` should be a text (it is {_describe(got)}).")
+    ok, why = is_attempt(got, check["min_words"])
+    return Outcome(ok, f"`{check['name']}` {why}.")
+
+
 def _eval_text(check: dict, got: Any) -> Outcome:
     if not isinstance(got, str) or not got.strip():
         return Outcome(False, f"`{check['name']}` should be a short text answer (it is {_describe(got)}).")
@@ -302,12 +438,33 @@ def _eval_frame(check: dict, got: Any) -> Outcome:
                                                   f"(it has {list(got.columns)}).")
     if check["rows"] is not None and len(got) != check["rows"]:
         return Outcome(False, check["message"] or f"`{name}` should have {check['rows']} rows (it has {len(got)}).")
-    for column, expected in check["values"].items():
+    expected = {column: decode(v) for column, v in check["values"].items()}
+    for column in expected:
         if column not in got.columns:
             return Outcome(False, f"`{name}` has no column {column!r}.")
-        if not _same(list(got[column]), decode(expected), check["tol"], 0, True):
-            return Outcome(False, check["message"] or f"The values in column {column!r} of `{name}` are not right yet.")
+    wrong = [c for c, v in expected.items() if not _same(list(got[c]), v, check["tol"], 0, True)]
+    if wrong:
+        got_rows = sorted(map(list, zip(*[list(got[c]) for c in expected])), key=repr)
+        want_rows = sorted(map(list, zip(*expected.values())), key=repr)
+        if len(got_rows) == len(want_rows) and _same_rows(got_rows, want_rows, check["tol"]):
+            return Outcome(False, check.get("order") or f"`{name}` has the right rows, but not in the order the "
+                                                        f"question asks for: sort them as it says.")
+        return Outcome(False, check["message"] or f"The values in column {wrong[0]!r} of `{name}` are not right yet.")
+    if check.get("fresh_index") and list(got.index) != list(range(len(got))):
+        return Outcome(False, f"`{name}` has the right rows in the right order, but keeps the old index: give it a "
+                              f"fresh one (0, 1, 2...) with .reset_index(drop=True), as the question asks.")
     return Outcome(True, f"`{name}` has the right shape and values.")
+
+
+def _same_rows(got_rows: list, want_rows: list, tol: float) -> bool:
+    """The same rows in any order (each matched once), values within ``tol``."""
+    left = list(got_rows)
+    for row in want_rows:
+        match = next((i for i, g in enumerate(left) if _same(g, row, tol, 0, True)), None)
+        if match is None:
+            return False
+        left.pop(match)
+    return True
 
 
 def _eval_figure(check: dict, got: Any) -> Outcome:
@@ -333,6 +490,7 @@ CHECKS: dict[str, tuple[Callable[..., dict], Callable[[dict, Any], Outcome]]] = 
     "value": (value, _eval_value),
     "choice": (choice, _eval_choice),
     "one_of": (one_of, _eval_one_of),
+    "attempt": (attempt, _eval_attempt),
     "text": (text, _eval_text),
     "frame": (frame, _eval_frame),
     "figure": (figure, _eval_figure),
@@ -340,7 +498,7 @@ CHECKS: dict[str, tuple[Callable[..., dict], Callable[[dict, Any], Outcome]]] = 
 RELEASE_ONLY = {"one_of"}  # written by the classroom release, not by instructors
 DSL = {name: make for name, (make, _) in CHECKS.items() if name not in RELEASE_ONLY}
 
-__all__ = [*DSL, "CHECKS", "Question", "QuestionResult", "evaluate", "grade_question", "run_tests_cell"]
+__all__ = [*DSL, "CHECKS", "MISTAKES", "Question", "QuestionResult", "evaluate", "grade_question", "run_tests_cell"]
 
 
 def run_tests_cell(code: str, questions: list[Question], filename: str = "<TESTS cell>") -> None:

@@ -25,15 +25,30 @@ from __future__ import annotations
 
 import ast
 import html
+import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._modes import exercises_dir, grading_mode
-from .checks import TESTS_MARK, Question, QuestionResult, grade_question, read_checks, run_tests_cell
+from .checks import (
+    TESTS_MARK,
+    Question,
+    QuestionResult,
+    evaluate,
+    grade_question,
+    is_attempt,
+    read_checks,
+    run_tests_cell,
+)
 from .values import Raised, export, load_export
 
+ESSAY_MIN_WORDS = 25  # a written answer below this is not yet an attempt the marking guide should follow
+PLACEHOLDER = "*Your answer here.*"
+
 _declared: dict[str, Question] = {}
+_read: dict[Path, tuple[int, tuple[str, list[Question]]]] = {}  # checks file -> (mtime, its questions)
 _raised: dict[str, str] = {}  # variable -> error of the last run of the cell that sets it, if it raised
 
 
@@ -148,15 +163,52 @@ class Checker:
         return f'Checker("{self.exercise_set}"): run check("q1") under a question, check.all() for your progress'
 
     def _questions(self) -> tuple[str, dict[str, Question]]:
+        # The questions are cached in the module, not on ``check``: its attributes show no answers.
         release, found = "classroom", {}
         if self.checks_path is not None:
             stamp = self.checks_path.stat().st_mtime_ns  # read again only when the file changes
-            if getattr(self, "_read", (None,))[0] != stamp:
-                self._read = (stamp, read_checks(self.checks_path))
-            release, questions = self._read[1]
+            if _read.get(self.checks_path, (None,))[0] != stamp:
+                _read[self.checks_path] = (stamp, read_checks(self.checks_path))
+            release, questions = _read[self.checks_path][1]
             found = {q.name: q for q in questions}
         found.update(_declared)  # in a source notebook, the declared questions (with hidden checks)
         return release, found
+
+    def _notebook_path(self) -> Path | None:
+        """The learner's notebook on disk: the kernel's session path, else NAME.ipynb in the working folder."""
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        session = ((shell.user_ns.get("__session__") if shell is not None else None)
+                   or os.environ.get("JPY_SESSION_NAME"))
+        for candidate in ([Path(session), Path.cwd() / Path(session).name] if session else []) + [
+                Path.cwd() / f"{self.exercise_set}.ipynb"]:
+            if candidate.suffix == ".ipynb" and candidate.is_file():
+                return candidate
+        return None
+
+    def _essay_text(self, q: Question) -> str | None:
+        """The saved text of a free-response question's answer cell (None if the notebook cannot be read)."""
+        path = self._notebook_path()
+        if path is None:
+            return None
+        try:
+            cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        except (OSError, ValueError, KeyError):
+            return None
+        number = q.name.lstrip("q")
+        heading = re.compile(rf"^#+\s*Question\s+{re.escape(number)}\b")
+        for i, cell in enumerate(cells):
+            source = "".join(cell.get("source", ""))
+            if cell.get("cell_type") == "markdown" and heading.match(source.lstrip()):
+                for after in cells[i + 1:]:
+                    if after.get("cell_type") != "markdown":
+                        break
+                    text = "".join(after.get("source", "")).strip()
+                    if not heading.match(text):
+                        return "" if text == PLACEHOLDER else text
+                return ""
+        return None
 
     def _values(self, questions: list[Question]) -> dict:
         from IPython import get_ipython
@@ -168,42 +220,70 @@ class Checker:
         values.update({n: Raised(_raised[n]) for n in names if n in _raised})
         return values
 
-    def _results(self, questions: list[Question]) -> dict[str, QuestionResult]:
-        values = self._values(questions)
-        return {q.name: grade_question(q, values, include_hidden=q.name in _declared) for q in questions}
-
-    def _line(self, q: Question, r: QuestionResult, release: str, others_pass: bool) -> Line:
+    def _line(self, q: Question, r: QuestionResult, release: str, others_pass: bool, values: dict) -> Line:
         if q.manual:
-            return Line(q.name, "free response", f"{q.points:g} points", self._manual_messages(q, release, others_pass))
+            written, messages = self._manual_messages(q, release, others_pass, values)
+            return Line(q.name, "free response", f"{q.points:g} points, " + (
+                "written: assess it yourself" if written else "not yet written"), messages)
         if r.score == r.max_score and r.unchecked:
             return Line(q.name, "format OK", f"{q.points:g} points, marked when your instructor grades the set",
                         r.messages)
-        status = "right" if r.score == r.max_score else "not yet"
-        return Line(q.name, status, f"{r.score:g}/{r.max_score:g}",
+        if r.score == r.max_score:
+            return Line(q.name, "right", f"{r.score:g}/{r.max_score:g}", r.messages)
+        # Not yet: no score shown, so that a right form ("is a number") does not read as half right.
+        return Line(q.name, "not yet", f"{q.points:g} point{'s' * (q.points != 1)} when right",
                     r.messages or [(False, "no checks for this question")])
 
-    def _manual_messages(self, q: Question, release: str, others_pass: bool) -> list[tuple[bool | None, str]]:
+    def _written(self, q: Question, values: dict) -> tuple[bool, list[tuple[bool | None, str]]]:
+        """Whether a free-response answer is a real attempt, and what to tell the learner if not."""
+        said: list[tuple[bool | None, str]] = []
+        for check in q.public + q.hidden:
+            if check["check"] == "attempt":
+                o = evaluate(check, values)
+                if not o.passed:
+                    return False, [(False, o.message)]
+        essay_flags = [c["name"] for c in q.public if c["name"].startswith("answered_")]
+        for flag in essay_flags:
+            if values.get(flag) is not True:
+                return False, [(False, f"Not yet written: write your answer in the Markdown cell under the "
+                                       f"question, save the notebook (Ctrl+S), then set `{flag} = True` and run it.")]
+            text = self._essay_text(q)
+            if text is None:
+                said.append((None, "I could not read your saved notebook to see your answer, so I take "
+                                   f"`{flag} = True` at its word."))
+                continue
+            ok, why = is_attempt(text, ESSAY_MIN_WORDS)
+            if not ok:
+                return False, [(False, f"Your answer cell, as last saved, {why}. Write it, save the notebook "
+                                       f"(Ctrl+S), then check again.")]
+        return True, said
+
+    def _manual_messages(self, q: Question, release: str, others_pass: bool,
+                         values: dict) -> tuple[bool, list[tuple[bool | None, str]]]:
         if q.name in _declared:
-            return [(None, f"Marked by hand. Rubric: {q.rubric}")]
+            return True, [(None, f"Marked by hand. Rubric: {q.rubric}")]
         if release == "classroom":
-            return [(None, "Free response: your instructor marks it.")]
-        done = [(None, "Free response: no automatic check. Write your answer where the question says, "
-                       "then read it against the question: does it do everything asked, with sources?")]
-        if not q.rubric:
-            return done
-        if others_pass:
-            return done + [(None, f"Marking guide, to assess your answer yourself: {q.rubric}")]
-        return done + [(None, "When every other question passes, this check also shows the marking guide "
-                              "(it mentions their answers), so you can assess your answer yourself.")]
+            return False, [(None, "Written answer: your instructor marks it.")]
+        written, said = self._written(q, values)
+        done = [(None, "Written answer: no automatic check and no automatic points. Write it first, then "
+                       "read it against the question: does it do everything asked, with sources?")] + said
+        if not written or not q.rubric:
+            return written, done
+        essay = any(c["name"].startswith("answered_") for c in q.public)
+        if others_pass or not essay:
+            return True, done + [(None, f"Key points, to assess your answer yourself: {q.rubric}")]
+        return True, done + [(None, "When every other question passes, this check also shows the marking guide "
+                                    "(it mentions their answers), so you can assess your answer yourself.")]
 
     def _report(self, names: list[str]) -> Report:
         release, questions = self._questions()
-        results = self._results(list(questions.values()) if any(questions[n].manual for n in names)
-                                else [questions[n] for n in names])
+        chosen = list(questions.values()) if any(questions[n].manual for n in names) else [questions[n] for n in names]
+        values = self._values(chosen)
+        results = {q.name: grade_question(q, values, include_hidden=q.name in _declared) for q in chosen}
         auto = [n for n, q in questions.items() if not q.manual]
         others_pass = all(results[n].score == results[n].max_score and not results[n].unchecked
                           for n in auto if n in results) and set(auto) <= set(results)
-        lines = [self._line(questions[n], results[n], release, others_pass) for n in names]
+        lines = [self._line(questions[n], results[n], release, others_pass, values) for n in names]
         return Report(lines)
 
     def __call__(self, name: str) -> Report | None:
@@ -228,4 +308,9 @@ class Checker:
                                f"form; {right} of them checked right here. Your instructor's grading checks the rest.")
         else:
             report.progress = f"Progress: {right} of {len(auto)} questions pass"
+        free = [line for line in report.lines if line.status == "free response"]
+        if free:
+            written = sum(line.points.endswith("assess it yourself") for line in free)
+            report.progress += (f"; written answers: {written} of {len(free)} written"
+                                + (" (no automatic marks: assess them against the key points)" if written else ""))
         return report

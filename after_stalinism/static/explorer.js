@@ -1,6 +1,6 @@
 /* Figures and explorers of the HTML book, drawn with the page's one copy of plotly.js.
 
-   A figure's title and source note are HTML around the plot (after_stalinism.webfigure); the
+   A figure's title and source note are HTML around the plot (after_stalinism.display.webfigure); the
    layout is adapted to the width it is drawn at (courseLayout): on a narrow screen side-by-side
    panels stack, long category labels wrap, legends and colour bars go above the plot. */
 (function () {
@@ -123,7 +123,7 @@
   };
 })();
 
-/* The static twin of an after_stalinism.twin.Explorer: switches between precomputed model runs
+/* The static twin of an after_stalinism.display.twin.Explorer: switches between precomputed model runs
    with plotly.js when the reader moves a control. No kernel is involved. */
 window.courseExplorer = function (uid) {
   "use strict";
@@ -143,7 +143,7 @@ window.courseExplorer = function (uid) {
     var run = spec.runs.figures[key];
     var layout = Object.assign({}, run.layout, {template: spec.runs.template});
     plot.setAttribute("data-run", key);
-    title.innerHTML = run.title;  // HTML made safe by after_stalinism.webfigure
+    title.innerHTML = run.title;  // HTML made safe by after_stalinism.display.webfigure
     note.innerHTML = run.note;
     return drawFigure({data: run.data, layout: layout});
   }
@@ -161,8 +161,8 @@ window.courseExplorer = function (uid) {
   draw();
 };
 
-/* The static Bialer scorecard builder (after_stalinism.explorers.ScorecardBuilder): the reader rates
-   seven features and the browser redraws the chart. Same arithmetic as after_stalinism.models:
+/* The static Bialer scorecard builder (after_stalinism.course.explorers.ScorecardBuilder): the reader rates
+   seven features and the browser redraws the chart. Same arithmetic as after_stalinism.course.models:
    index = sum of ratings / (4 * 7); the largest difference is the first feature, in Bialer's order,
    with the biggest absolute change. */
 window.courseScorecard = function (uid) {
