@@ -9,6 +9,8 @@ key by the engine; it is checked here that each gets its own feedback and never 
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -45,6 +47,13 @@ def _timeline_year(text: str) -> int:
 def _kinu():
     m = course.load("official_markets")
     return m, m[m["counter"] == "KINU (Hong Min)"].set_index("year")["count"]
+
+
+def _rfa_2016_base() -> int:
+    """RFA's figure for the same 2016 base, as the KINU (Hong Min) row records it ("RFA gives 415")."""
+    m = _kinu()[0]
+    text = m[(m["counter"] == "KINU (Hong Min)") & (m["year"] == 2016)]["what_is_counted"].iloc[0]
+    return int(re.search(r"RFA gives (\d+)", text).group(1))
 
 
 def _outside_famine():
@@ -92,6 +101,27 @@ def _unchanged_before_revision() -> int:
     return int((models.compare_profiles(before, after)["change"] == 0).sum())
 
 
+def _customs() -> dict:
+    t = course.load("trade_with_china")
+    return t[t["series"] == "China customs"].set_index("year")["trade_usd_million"].astype(float)
+
+
+def _kotra_2022() -> float:
+    t = course.load("trade_with_china")
+    return float(t[t["series"] != "China customs"].set_index("year")["trade_usd_million"][2022])
+
+
+def _lesson6_score(author: str, reading: str = "the course's ratings", too_early: str = "leave out",
+                   **changes: str) -> float:
+    ratings = models.prediction_ratings(reading) | changes
+    scores = models.prediction_scores(ratings, partly=0.5, too_early=too_early)
+    return float(scores.set_index("author").loc[author, "score"])
+
+
+def _held(column: str) -> int:
+    return int((models.predictions_table()[column] == "held").sum())
+
+
 def _periods(group: str) -> tuple:
     return tuple(_households(p, group) for p in models.DEPENDENCE_PERIODS.values())
 
@@ -109,16 +139,17 @@ MISTAKES = {
     },
     ("00_data_warmup", "market_growth"): {
         16: lambda: int(_kinu()[1][2022] - _kinu()[0].query("counter == 'KINU' and year == 2016")["count"].iloc[0]),
-        8: lambda: int(_kinu()[1][2022] - _kinu()[0].query("counter == 'Curtis Melvin via RFA' and year == 2015")
+        8: lambda: int(_kinu()[1][2022] - _kinu()[0].query("counter == 'Curtis Melvin (USKI) via RFA' and year == 2015")
                        ["count"].max()),  # another counter's 2015 figure
         414: lambda: int(_kinu()[1][2022]),  # the 2022 count itself
+        -1: lambda: int(_kinu()[1][2022]) - _rfa_2016_base(),  # RFA's 2016 base instead of the table's 411
     },
     ("00_data_warmup", "rice_factor"): {
         0.06818: lambda: 150 / 2200,  # new won over old won
         128.0: lambda: 150 - 2200 / 100,  # a difference, not a factor
     },
     ("01_stalinism", "n_lesson1"): {
-        30: lambda: len(course.load("timeline")),  # all events
+        39: lambda: len(course.load("timeline")),  # all events
         1: lambda: int((course.load("timeline")["lesson"] == 1).max()),  # True, not the count of Trues
     },
     ("01_stalinism", "years_between"): {
@@ -148,6 +179,7 @@ MISTAKES = {
         15.909: lambda: _outside_famine()[0]["high"].max() / _outside_famine()[0]["low"].min(),  # official kept
         1.25: lambda: _outside_famine()[1]["high"].max() / _outside_famine()[1]["low"].max(),
         1.4583: lambda: _outside_famine()[1]["high"].max() / (_outside_famine()[1]["low"].min() * 10),  # a x10 slip
+        3.5: lambda: _outside_famine()[1]["high"].max() / 1_000_000,  # in millions, or over a lower bound of 1 million
     },
     ("02_second_economy", "household_dependence"): {
         0.625: lambda: _households(models.DEPENDENCE_PERIODS["post-famine (2000s)"], "enterprises"),
@@ -235,6 +267,40 @@ MISTAKES = {
         -4: lambda: (models.years_to_reach(models.diffusion(border=0.5, radios=0.25, media=1, crackdown=0))
                      - models.years_to_reach(models.diffusion(border=0.5, radios=0.25, media=1, crackdown=0.5))),
         3: lambda: models.years_to_reach(models.diffusion(border=0.5, radios=0.25, media=1, crackdown=0)),
+    },
+    ("06_after_the_sources", "fall_2020_pct"): {
+        19.323: lambda: _customs()[2020] / _customs()[2019] * 100,  # what remained
+        0.80677: lambda: 1 - _customs()[2020] / _customs()[2019],  # a fraction
+        -80.677: lambda: (_customs()[2020] / _customs()[2019] - 1) * 100,  # signed
+        88.602: lambda: (1 - _customs()[2021] / _customs()[2019]) * 100,  # the fall to 2021
+    },
+    ("06_after_the_sources", "recovery"): {
+        1.21304: lambda: _customs()[2019] / _customs()[2023],  # upside down
+        82.437: lambda: _customs()[2023] / _customs()[2019] * 100,  # a percentage
+        0.36846: lambda: _customs()[2022] / _customs()[2019],  # 2022, not 2023
+        0.54839: lambda: _kotra_2022() / _customs()[2019],  # KOTRA's 2022 estimate
+    },
+    ("06_after_the_sources", "fewer"): {
+        -4174: lambda: int(_arrivals().loc[2020:2023].sum() - _arrivals().loc[2016:2019].sum()),
+        4729: lambda: int(_arrivals().loc[2016:2019].sum()),
+        555: lambda: int(_arrivals().loc[2020:2023].sum()),
+        4370: lambda: int(_arrivals().loc[2016:2019].sum() - _arrivals().loc[2020:2022].sum()),  # 2023 left out
+        4403: lambda: int(_arrivals().loc[2016:2019].sum() - _arrivals().loc[2021:2023].sum()),  # 2020 left out
+    },
+    ("06_after_the_sources", "held_count"): {
+        12: lambda: len(models.predictions_table()),
+        7: lambda: _held("rating_adaptation"),
+        4: lambda: _held("rating_control"),
+    },
+    ("06_after_the_sources", "lankov2004_adaptation"): {
+        0.25: lambda: _lesson6_score("Lankov 2004", "adaptation to a market society"),
+        0.16667: lambda: _lesson6_score("Lankov 2004", "adaptation to a market society", "count as failed"),
+        0.66667: lambda: _lesson6_score("Lankov 2004", too_early="count as half"),
+    },
+    ("06_after_the_sources", "jeong_if_p10_held"): {
+        0.83333: lambda: _lesson6_score("Jeong"),
+        0.625: lambda: _lesson6_score("Jeong", too_early="count as failed"),
+        1.0: lambda: _lesson6_score("Jeong", "adaptation to a market society", P10="held"),
     },
 }
 
