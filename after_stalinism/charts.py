@@ -32,7 +32,9 @@ def source_note(fig: go.Figure, text: str, width: int = 100, below: int = 64) ->
 
 
 def data_note(fig: go.Figure, table: str, lead: str = "", remark: str = "", width: int = 100) -> go.Figure:
-    """A source note built from ``table``'s sources and certainty in data/datapackage.json."""
+    """A source note built from ``table``'s sources and certainty in data/datapackage.json; the
+    figure also names its CSV file (``layout.meta["csv"]``: the book links to it under the figure)."""
+    fig.update_layout(meta={"csv": f"{table}.csv"})
     return source_note(fig, " ".join(part for part in (lead, data.citation(table), remark) if part), width=width)
 
 
