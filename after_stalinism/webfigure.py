@@ -97,8 +97,8 @@ def table_rows(fig: go.Figure) -> tuple[list[str], list[list[str]]]:
     rows, labelled = [], False
     for trace in fig.data:
         xs, ys = _values(trace, "x"), _values(trace, "y")
-        if not xs and not ys:
-            continue
+        if (not xs and not ys) or getattr(trace, "z", None) is not None:
+            continue  # a surface (heatmap, contour) is a matrix: see matrix_html
         n = max(len(xs), len(ys))
         base = getattr(trace, "base", None)
         if trace.type == "bar" and base is not None:  # a bar from base to base + length: show the range
@@ -129,6 +129,11 @@ def summary_text(fig: go.Figure) -> str:
     kinds = sorted({t.type for t in fig.data})
     kind = {"bar": "bar chart", "scatter": "chart"}.get(kinds[0], "chart") if len(kinds) == 1 else "chart"
     parts = [f"A {kind} of {len(rows)} value{'s' if len(rows) != 1 else ''}"]
+    surface = next((t for t in fig.data if getattr(t, "z", None) is not None), None)
+    if surface is not None:
+        cells = f"{len(_values(surface, 'y'))} by {len(_values(surface, 'x'))}"
+        parts = [f"A heatmap of {cells} values" + (f" with {len(rows)} marked point{'s' if len(rows) != 1 else ''}"
+                                                  if rows else "")]
     axes = [t for t in (_axis_title(fig, "xaxis"), _axis_title(fig, "yaxis")) if t]
     if axes:
         parts.append(" against ".join(reversed(axes)) if len(axes) == 2 else axes[0])
@@ -137,12 +142,30 @@ def summary_text(fig: go.Figure) -> str:
     return "; ".join(parts) + ". The table of its data follows the figure."
 
 
+def matrix_html(fig: go.Figure) -> str:
+    """The first surface (heatmap) of ``fig`` as a table: a row per y value, a column per x value."""
+    trace = next((t for t in fig.data if getattr(t, "z", None) is not None), None)
+    if trace is None:
+        return ""
+    xs, ys, z = _values(trace, "x"), _values(trace, "y"), [list(row) for row in trace.z]
+    x_title, y_title = _axis_title(fig, "xaxis") or "x", _axis_title(fig, "yaxis") or "y"
+    head = (f'<th scope="col">{html.escape(y_title)} (rows), {html.escape(x_title)} (columns)</th>'
+            + "".join(f'<th scope="col">{_cell(x)}</th>' for x in xs))
+    body = "".join(f'<tr><th scope="row">{_cell(y)}</th>' + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
+                   for y, row in zip(ys, z))
+    return f'<table class="figure-matrix"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
 def table_html(fig: go.Figure) -> str:
-    """The figure's plotted values as an HTML table (cells are escaped rich text)."""
+    """The figure's plotted values as HTML tables (cells are escaped rich text): one row per point,
+    and a surface (heatmap) as a matrix."""
     header, rows = table_rows(fig)
-    head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    points = ""
+    if rows:
+        head = "".join(f'<th scope="col">{html.escape(h)}</th>' for h in header)
+        body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+        points = f'<table class="figure-points"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return points + matrix_html(fig)
 
 
 def data_table_html(fig: go.Figure, uid: str) -> str:

@@ -4,6 +4,7 @@ and refuses to build from broken input."""
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import nbformat
@@ -45,17 +46,85 @@ def test_no_widget_state_or_widget_manager_in_pages(built_book: Path):
         assert "html-manager" not in html and "require.min.js" not in html, page
 
 
-def test_download_and_launch_buttons_present(built_book: Path):
+def test_download_button_present_and_no_launch_button_into_the_placeholder(built_book: Path):
+    """Launch buttons stay off while repository.url is the placeholder (sphinxext refuses them)."""
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
     html = (built_book / "book" / "how_to_use.html").read_text(encoding="utf-8")
     assert "Download source file" in html or "download" in html.lower()
     assert (built_book / "_sources" / "book" / "how_to_use.ipynb").is_file()
-    assert "mybinder.org" in html and "colab.research.google.com" in html
+    if "your-org" in config["repository"]["url"]:
+        for page in toc_pages():
+            text = (built_book / f"{page}.html").read_text(encoding="utf-8")
+            assert "mybinder.org/v2" not in text and "colab.research.google.com/github" not in text, page
+
+
+def test_how_to_links_the_repository_and_says_how_to_run_the_exercises(built_book: Path):
+    config = yaml.safe_load((ROOT / "_config.yml").read_text())
+    html = (built_book / "book" / "how_to_use.html").read_text(encoding="utf-8")
+    assert f'href="{config["repository"]["url"]}"' in html
+    assert f'href="{config["repository"]["url"]}#readme"' in html
+    assert "exercises/NN_name.ipynb" in html and "JupyterLab" in html
+
+
+def test_launch_buttons_into_the_placeholder_fail_a_strict_build():
+    from after_stalinism.sphinxext import check_launch_buttons
+
+    placeholder = {"repository_url": "https://github.com/your-org/after-stalinism",
+                   "launch_buttons": {"binderhub_url": "https://mybinder.org", "colab_url": ""}}
+    assert check_launch_buttons(placeholder) is False
+    assert check_launch_buttons({**placeholder, "launch_buttons": {"binderhub_url": ""}}) is True
+    assert check_launch_buttons({**placeholder, "repository_url": "https://github.com/course/after-stalinism"})
+
+
+def test_a_strict_build_refuses_launch_buttons_into_the_placeholder(book_copy: Path):
+    config = (book_copy / "_config.yml").read_text()
+    (book_copy / "_config.yml").write_text(config.replace('binderhub_url: ""', 'binderhub_url: "https://mybinder.org"'))
+    _write_toc(book_copy, "book/glossary")
+    output = _build_fails(book_copy)
+    assert "placeholder repository" in output and "repository.url" in output
+
+
+# ---- publishing: one GitHub Actions workflow --------------------------------------------------
+
+WORKFLOW = ROOT / ".github" / "workflows" / "book.yml"
+
+
+def _lint_workflow(path: Path) -> subprocess.CompletedProcess:
+    import sys
+
+    exe = Path(sys.executable).parent / "check-jsonschema"
+    return subprocess.run([str(exe), "--builtin-schema", "vendor.github-workflows", str(path)],
+                          capture_output=True, text=True)
+
+
+def test_publishing_workflow_passes_the_workflow_linter():
+    result = _lint_workflow(WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_workflow_linter_catches_a_broken_workflow(tmp_path: Path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOW.read_text().replace("runs-on: ubuntu-latest", "runs_on: ubuntu-latest", 1))
+    assert _lint_workflow(broken).returncode != 0
+
+
+def test_workflow_builds_with_the_readme_command_and_deploys_the_html():
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    steps = workflow["jobs"]["build"]["steps"]
+    build = next(s for s in steps if "README" in s.get("name", ""))
+    extract = build["run"].splitlines()[0].split("$(", 1)[1].rsplit(")", 1)[0]
+    command = subprocess.run(["bash", "-c", extract], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    assert "jupyter-book build -W -n --keep-going ." in command
+    assert command == re.search(r"```bash\n(.*?)\n```", (ROOT / "README.md").read_text(), re.S).group(1)
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact"))
+    assert upload["with"]["path"] == "_build/html"
+    deploy = workflow["jobs"]["deploy"]
+    assert deploy["needs"] == "build" and deploy["steps"][0]["uses"].startswith("actions/deploy-pages")
+    assert workflow["permissions"]["pages"] == "write" and workflow["permissions"]["id-token"] == "write"
 
 
 def test_stored_notebooks_have_no_outputs():
     """Every notebook the repository stores (tracked by git), not local tools' files."""
-    import subprocess
-
     listed = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True)
     paths = [ROOT / p for p in listed.stdout.split()] if listed.returncode == 0 else [
         p for p in ROOT.glob("**/*.ipynb")
