@@ -172,6 +172,8 @@ def externalise_runs(html: str, outdir: Path) -> str:
     site-relative address of the file with every run, which explorer.js fetches on first use."""
     def move(match: re.Match) -> str:
         uid, payload = match.group(1), json.loads(match.group(2))
+        if "src" in payload:  # a page an earlier build wrote and this one left as it was
+            return match.group(0)
         runs = payload["runs"]
         text = json.dumps(runs, separators=(",", ":"))
         name = f"{uid}-{hashlib.sha1(text.encode()).hexdigest()[:8]}.json"

@@ -240,7 +240,15 @@ window.courseExplorer = function (uid) {
   function draw() {
     var key = currentKey();
     var run = runs.figures[key];
-    if (!run) { return allRuns().then(draw); }
+    if (!run) {
+      if (runs.figures[spec.default] && Object.keys(runs.figures).length > 1) {
+        return Promise.reject(new Error("explorer " + uid + " has no run " + key));
+      }
+      return allRuns().then(function (all) {
+        if (!all.figures[key]) { throw new Error("explorer " + uid + " has no run " + key); }
+        return draw();
+      });
+    }
     var layout = Object.assign({}, run.layout, {template: runs.template});
     title.innerHTML = run.title;  // HTML made safe by after_stalinism.webfigure
     note.innerHTML = run.note;
