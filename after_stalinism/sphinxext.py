@@ -152,6 +152,10 @@ ACCESSIBILITY_FIXES = {
 # so the only ones the theme's scripts bind (pydata-sphinx-theme#2451, sphinx-book-theme#988).
 HIDDEN_TOGGLE = re.compile(r'<button class="pst-navbar-icon sidebar-toggle (?:primary|secondary)-toggle"'
                            r'[^>]*>.*?</button>', re.S)
+# A self-check's code cell holds its answers: the web page shows the questions only.
+SELF_CHECK_SOURCE = re.compile(r'<details class="[^"]*\bhide above-input">(?:(?!</details>).)*</details>\s*'
+                               r'(?=<div class="cell_output docutils container">\s*<div class="output text_html">\s*'
+                               r'<section class="self-check")', re.S)
 # The figures' inline calls run before the deferred explorer.js exists: they join a queue it reads.
 INLINE_CALL = re.compile(r'<script>(course(?:Figure|Explorer|Scorecard))\("([\w-]+)"\);</script>')
 QUEUED_CALL = r'<script>(self.courseQueue=self.courseQueue||[]).push(["\1","\2"]);</script>'
@@ -209,6 +213,7 @@ def _fix_theme_markup(app, exception) -> None:
         for old, new in ACCESSIBILITY_FIXES.items():
             html = html.replace(old, new)
         html = HIDDEN_TOGGLE.sub("", html)
+        html = SELF_CHECK_SOURCE.sub("", html)
         html = INLINE_CALL.sub(QUEUED_CALL, html)
         html = externalise_runs(html, outdir)
         html = site_relative(html, page, outdir)

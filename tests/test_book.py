@@ -183,6 +183,9 @@ def test_lesson_page_has_every_part(built_book: Path, lesson: str):
     assert len(set(re.findall(r'glossary\.html#term-[\w-]+', page))) >= 2, f"{lesson}: too few glossary links"
     assert len(set(re.findall(r'bibliography\.html#id\d+', page))) >= 3, f"{lesson}: too few citations"
     assert page.count('class="self-check"') == 1
+    before = page[:page.index('class="self-check"')]
+    assert "Show code cell source" not in before[before.rindex('<div class="cell'):], \
+        f"{lesson}: the self-check's code, with its answers, is offered on the web page"
     assert 'class="plotly-graph-div"' in page or 'class="explorer"' in page
     assert "MODEL, not data" in page or "interpretation of the sources" in page  # every model says what it is
     assert f"exercises/{lesson}.html" in page  # and points to its exercise set
