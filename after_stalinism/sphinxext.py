@@ -145,6 +145,10 @@ ACCESSIBILITY_FIXES = {
     'theme-switch-button pst-js-only" aria-label="Color mode"':
         'theme-switch-button pst-js-only" aria-label="Color mode: Light, Dark or System Settings"',
     '<summary aria-label="Toggle hidden content">': "<summary>",
+    # a deprecated role on every bibliography entry (axe: aria-deprecated-role, aria-allowed-role)
+    ' role="doc-biblioentry"': "",
+    # pandas' empty corner cell over the index (axe: empty-table-header)
+    "<th></th>": '<th><span class="course-sr-only">row</span></th>',
 }
 
 

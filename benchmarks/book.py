@@ -74,7 +74,7 @@ def page_weights(html_dir: Path) -> dict[str, tuple[int, int]]:
 # ---- the slow phone ---------------------------------------------------------------------------
 
 RUNS = 3
-PHONE_PAGES = ["book/glossary", "notebooks/02_second_economy", "notebooks/04_elite_incentives", "book/how_to_use"]
+PHONE_PAGES = ["book/glossary", "notebooks/02_second_economy", "notebooks/04_elite_incentives"]
 PLAIN_CODE = ("import plotly.io as pio\n"
               "pio.renderers.default = 'notebook'  # plotly's own renderer: plotly.js inline in the page\n"
               "from after_stalinism.charts import rice_price_figure\n"
@@ -83,7 +83,7 @@ PLAIN_CODE = ("import plotly.io as pio\n"
 DRAWN_JS = """(() => {
   const check = () => {
     const plots = [...document.querySelectorAll('.plotly-graph-div, .explorer-plot')];
-    if (plots.length && plots.every(p => p.querySelector('svg.main-svg .plot'))) {
+    if (plots.length && plots.every(p => p.querySelector('svg.main-svg .cartesianlayer .trace'))) {
       window.__allDrawn = performance.now(); clearInterval(timer);
     }
   };

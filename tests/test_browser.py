@@ -377,6 +377,10 @@ def test_progress_sticks_across_reloads_and_resets(browser, site):
         assert page.locator(".course-progress-count").inner_text() == f"1 of {len(LESSONS)} lessons finished"
         assert page.locator(".course-progress progress").get_attribute("value") in ("1", None)
 
+        page.once("dialog", lambda dialog: dialog.dismiss())  # "Erase every answer...?" No:
+        page.locator(".course-progress-reset").click()
+        assert page.locator(".course-done").count() == 1, "nothing is erased without a yes"
+        page.once("dialog", lambda dialog: dialog.accept())
         page.locator(".course-progress-reset").click()
         assert page.locator(".course-done").count() == 0
         page.goto(f"{site}/{lesson}.html", wait_until="load")
