@@ -144,12 +144,12 @@
         }
       });
     });
-    // Long labels printed beside bars would run off a narrow plot: they stay in the hover text.
+    // Labels printed beside bars: short ones stay ("0.22 million" becomes "0.22 m"), so a thin bar
+    // is not an empty row; long ones would run off a narrow plot and stay in the hover text only.
     data.forEach(function (trace) {
-      if (trace.type === "bar" && trace.textposition === "outside" &&
-          (trace.text || []).some(function (t) { return String(t).length > 6; })) {
-        trace.textposition = "none";
-      }
+      if (trace.type !== "bar" || trace.textposition !== "outside" || !Array.isArray(trace.text)) { return; }
+      trace.text = trace.text.map(function (t) { return String(t).replace(/ million\b/, " m"); });
+      if (trace.text.some(function (t) { return t.length > 9; })) { trace.textposition = "none"; }
     });
     // Colour bars go above the plot, across it.
     data.forEach(function (trace) {
