@@ -30,13 +30,33 @@ def test_pages_reference_nothing_outside_the_site(built_book: Path):
         assert not external.findall(html), f"{page} loads from outside the site: {external.findall(html)[:3]}"
 
 
-def test_plotly_is_one_shared_local_copy(built_book: Path):
+def test_plotly_is_one_shared_local_copy_that_blocks_nothing(built_book: Path):
+    """Figure pages load the figure script deferred (it fetches the one local plotly.js after the
+    page has painted); no page has a render-blocking plotly script; explorer runs are files."""
     html = (built_book / "book" / "how_to_use.html").read_text(encoding="utf-8")
-    assert html.count("plotly-cartesian.min.js") == 1
+    assert re.search(r'<script defer="defer" src="\.\./_static/explorer\.js', html)
+    assert "plotly-cartesian" not in html, "plotly.js is not a script tag of the page"
     assert len(html) < 500_000, "plotly.js must not be embedded in the page"
     assert (built_book / "_static" / "plotly-cartesian.min.js").is_file()
-    # Pages without figures do not load plotly.js at all.
-    assert "plotly-cartesian" not in (built_book / "book" / "glossary.html").read_text(encoding="utf-8")
+    static_js = (built_book / "_static" / "explorer.js").read_text(encoding="utf-8")
+    assert "plotly-cartesian.min.js" in static_js
+    # Pages without figures load neither.
+    glossary = (built_book / "book" / "glossary.html").read_text(encoding="utf-8")
+    assert "plotly-cartesian" not in glossary and "explorer.js" not in glossary
+    # Explorer runs: the page keeps its default run, the rest is a file in _static/runs.
+    for lesson in ("notebooks/02_second_economy", "notebooks/04_elite_incentives"):
+        page = (built_book / f"{lesson}.html").read_text(encoding="utf-8")
+        assert len(page) < 300_000, f"{lesson} is {len(page)} bytes"
+        for src in re.findall(r'"src":"(runs/explorer-[\w-]+\.json)"', page):
+            assert (built_book / "_static" / src).is_file()
+    assert len(list((built_book / "_static" / "runs").glob("explorer-*.json"))) >= 5
+
+
+def test_course_data_published_beside_the_book(built_book: Path):
+    for csv in (ROOT / "data").glob("*.csv"):
+        assert (built_book / "data" / csv.name).read_bytes() == csv.read_bytes()
+    page = (built_book / "book" / "how_to_use.html").read_text(encoding="utf-8")
+    assert 'href="../data/rice_prices.csv"' in page
 
 
 def test_no_widget_state_or_widget_manager_in_pages(built_book: Path):

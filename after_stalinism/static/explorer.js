@@ -149,7 +149,9 @@
     data.forEach(function (trace) {
       if (trace.type !== "bar" || trace.textposition !== "outside" || !Array.isArray(trace.text)) { return; }
       trace.text = trace.text.map(function (t) { return String(t).replace(/ million\b/, " m"); });
-      if (trace.text.some(function (t) { return t.length > 9; })) { trace.textposition = "none"; }
+      if (trace.text.some(function (t) { return t.length > 9; })) { trace.textposition = "none"; return; }
+      trace.textposition = "auto";  // inside a long bar (where an outside label would leave the plot)
+      trace.cliponaxis = true;
     });
     // Colour bars go above the plot, across it.
     data.forEach(function (trace) {
