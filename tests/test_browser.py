@@ -41,13 +41,19 @@ def page_on(browser, site):
         page.on("console", lambda m: m.type == "error" and record["errors"].append(m.text))
         page.on("pageerror", lambda e: record["errors"].append(str(e)))
         page.goto(f"{site}/{path}.html", wait_until="load")
-        page.wait_for_timeout(300)  # let plotly finish drawing
+        figures_drawn(page)
         opened.append(context)
         return page, record
 
     yield open_page
     for context in opened:
         context.close()
+
+
+def figures_drawn(page) -> None:
+    """Wait until explorer.js has drawn every figure of the page (plotly.js arrives after the page)."""
+    page.evaluate("async () => { if (window.courseReady) { await window.courseReady; } }")
+    page.wait_for_timeout(50)
 
 
 def serious_axe_violations(page, axe_source: str, context: str = "document") -> list[str]:
@@ -247,7 +253,7 @@ def test_figures_fit_phone_and_desktop_widths(browser, site, width):
     try:
         for path in FIGURE_PAGES:
             page.goto(f"{site}/{path}.html", wait_until="load")
-            page.wait_for_timeout(300)
+            figures_drawn(page)
             figures = page.locator(".js-plotly-plot")
             for i in range(figures.count()):
                 problems = page.evaluate(TEXT_PROBLEMS_JS, figures.nth(i).element_handle())
@@ -361,7 +367,7 @@ def test_progress_sticks_across_reloads_and_resets(browser, site):
         assert page.locator(".course-finish button").get_attribute("aria-pressed") == "true"
 
         page.reload(wait_until="load")
-        page.wait_for_timeout(300)
+        figures_drawn(page)
         first = page.locator(".self-check .Quiz:has(.MCButton)").first
         assert "correct" in first.locator(".Feedback").get_attribute("class").split(), "the answer is kept"
         chosen = first.locator(".MCButton.correctButton, .MCButton[data-correct='true']").first.inner_text().strip()
@@ -372,13 +378,267 @@ def test_progress_sticks_across_reloads_and_resets(browser, site):
         assert page.locator(".course-progress-count").inner_text() == f"1 of {len(LESSONS)} lessons finished"
         assert page.locator(".course-progress progress").get_attribute("value") in ("1", None)
 
+        page.once("dialog", lambda dialog: dialog.dismiss())  # "Erase every answer...?" No:
+        page.locator(".course-progress-reset").click()
+        assert page.locator(".course-done").count() == 1, "nothing is erased without a yes"
+        page.once("dialog", lambda dialog: dialog.accept())
         page.locator(".course-progress-reset").click()
         assert page.locator(".course-done").count() == 0
         page.goto(f"{site}/{lesson}.html", wait_until="load")
-        page.wait_for_timeout(300)
+        figures_drawn(page)
         first = page.locator(".self-check .Quiz:has(.MCButton)").first
         assert "correct" not in (first.locator(".Feedback").get_attribute("class") or "").split()
         assert page.evaluate("Object.keys(localStorage).filter(k => k.startsWith('after-stalinism'))") == []
     finally:
         context.close()
     assert external == [], "progress must not be sent anywhere"
+
+
+# ---- navigation on every device ------------------------------------------------------------------
+
+WIDTHS = [360, 390, 768, 1280, 1920]
+
+
+def _device(browser, width: int):
+    """A browser context as a reader at ``width`` px has it: phones and tablets touch."""
+    touch = width < 1000
+    return browser.new_context(viewport={"width": width, "height": 800}, is_mobile=touch, has_touch=touch,
+                               device_scale_factor=2 if touch else 1)
+
+
+def test_phone_reader_taps_the_menu_and_reaches_a_lesson(browser, site):
+    """390 px, touch: tapping ☰ opens the table of contents, and tapping a lesson there opens it."""
+    context = _device(browser, 390)
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/book/glossary.html", wait_until="load")
+        lesson = page.locator("#pst-primary-sidebar-modal a.reference.internal[href*='notebooks/02_second_economy']")
+        assert lesson.count() == 0 or not lesson.first.is_visible(), "the contents are closed at first"
+        toggle = page.locator(".primary-toggle:visible")
+        assert toggle.count() == 1
+        toggle.tap()
+        link = page.locator("dialog[open] a.reference.internal[href*='notebooks/02_second_economy']")
+        link.wait_for(state="visible", timeout=3000)
+        link.tap()
+        page.wait_for_url("**/notebooks/02_second_economy.html", timeout=5000)
+        assert page.locator("h1").first.inner_text().strip()
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_sidebars_open_by_tap_click_and_keyboard(browser, site, width):
+    """☰ and "On this page" do something visible at every width, by pointer and by keyboard:
+    below the theme's desktop width they open a dialog; on a desktop ☰ hides and shows the sidebar
+    (and the page's contents are always shown there)."""
+    context = _device(browser, width)
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/notebooks/02_second_economy.html", wait_until="load")
+        figures_drawn(page)
+        toggle = page.locator(".primary-toggle:visible")
+        assert toggle.count() == 1, f"one visible ☰ at {width} px"
+        sidebar = page.locator("#pst-primary-sidebar")
+        next_lesson = "a.reference.internal[href='03_information_control.html']"
+        for how in ("pointer", "keyboard"):
+            if how == "keyboard":
+                toggle.focus()
+                page.keyboard.press("Enter")
+            elif width < 1000:
+                toggle.tap()
+            else:
+                toggle.click()
+            page.wait_for_timeout(200)
+            if width < 992:
+                dialog = page.locator("#pst-primary-sidebar-modal")
+                assert dialog.get_attribute("open") is not None, f"☰ by {how} opens the contents at {width} px"
+                assert page.locator(f"dialog[open] {next_lesson}").is_visible()
+                page.keyboard.press("Escape")
+                page.wait_for_timeout(100)
+                assert dialog.get_attribute("open") is None
+            else:
+                assert "pst-sidebar-hidden" in sidebar.get_attribute("class"), f"☰ by {how} hides the sidebar"
+                toggle.click()
+                page.wait_for_timeout(100)
+                assert "pst-sidebar-hidden" not in sidebar.get_attribute("class")
+                assert page.locator(f".bd-sidebar-primary {next_lesson}").is_visible()
+        secondary = page.locator(".secondary-toggle:visible")
+        if width < 1200 and secondary.count():
+            secondary.first.click()
+            page.wait_for_timeout(200)
+            dialog = page.locator("#pst-secondary-sidebar-modal")
+            assert dialog.get_attribute("open") is not None, f"'On this page' opens at {width} px"
+            assert page.locator("dialog[open] a[href='#summary']").count() == 1
+        else:  # wide screens show the page's contents beside the text
+            assert page.locator(".bd-sidebar-secondary a[href='#summary']").is_visible()
+    finally:
+        context.close()
+
+
+def test_landing_page_lists_every_lesson_and_exercise_set(page_on):
+    page, _ = page_on("book/intro")
+    hrefs = page.eval_on_selector_all("article a.reference.internal", "els => els.map(e => e.getAttribute('href'))")
+    for target in [*LESSONS, *[p for p in PAGES if p.startswith("exercises/")]]:
+        assert any(h.split("#")[0].endswith(target.split("/")[-1] + ".html") and target.split("/")[0] in h
+                   for h in hrefs), f"the landing page does not link to {target}"
+
+
+# ---- every page, every width: no sideways scrolling ---------------------------------------------
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_page_scrolls_sideways(browser, site, width):
+    context = _device(browser, width)
+    page = context.new_page()
+    wide = []
+    try:
+        for path in PAGES:
+            page.goto(f"{site}/{path}.html", wait_until="load")
+            figures_drawn(page)
+            scroll, inner = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            if scroll > inner:
+                wide.append(f"{path}: {scroll} > {inner}")
+    finally:
+        context.close()
+    assert wide == [], f"pages wider than the screen at {width} px: {wide}"
+
+
+# ---- links: every internal link of every page, footers included ----------------------------------
+
+def test_every_internal_link_resolves(browser, site):
+    import urllib.request
+
+    context = browser.new_context()
+    page = context.new_page()
+    checked, broken = set(), []
+    try:
+        for path in PAGES:
+            page.goto(f"{site}/{path}.html", wait_until="domcontentloaded")
+            footer = page.locator("footer a:has-text('the course data')")
+            assert footer.count() >= 1, f"{path} has no footer link to the course data"
+            links = page.eval_on_selector_all("a[href]", "els => els.map(e => e.href)")
+            for url in links:
+                url = url.split("#")[0]
+                if not url.startswith(site) or url in checked:
+                    continue
+                checked.add(url)
+                try:
+                    with urllib.request.urlopen(url) as response:
+                        assert response.status == 200
+                except Exception as error:  # noqa: BLE001  (a 404 raises)
+                    broken.append(f"{path} -> {url}: {error}")
+    finally:
+        context.close()
+    assert broken == [] and len(checked) > 30, broken[:10]
+
+
+# ---- figures: readable without a mouse or sight ------------------------------------------------
+
+def test_every_figure_has_a_name_a_summary_and_its_data(page_on):
+    for path in FIGURE_PAGES:
+        page, _ = page_on(path)
+        figures = page.locator("figure.course-figure, figure.explorer:not(:has(.scorecard-controls))")
+        assert figures.count() >= 1
+        for i in range(figures.count()):
+            fig = figures.nth(i)
+            label = fig.get_attribute("aria-labelledby")
+            assert label and page.locator(f"#{label}").inner_text().strip(), f"{path} figure {i} has no name"
+            summary = page.locator(f"#{fig.get_attribute('aria-describedby')}")
+            assert "value" in summary.inner_text(), f"{path} figure {i} has no summary"
+            assert fig.locator("details.figure-data tbody tr").count() >= 1, f"{path} figure {i} has no data table"
+            rows = fig.locator("details.figure-data table.figure-points tbody tr")
+            # the table holds the values the plot draws
+            plot = fig.locator(".js-plotly-plot")
+            points = page.evaluate("(el) => el._fullData.filter(t => !t.z).reduce((n, t) => n + t._length, 0)",
+                                   plot.element_handle())
+            assert rows.count() == points, f"{path} figure {i}: {rows.count()} rows for {points} points"
+            assert plot.locator("svg.main-svg:not([aria-hidden='true'])").count() == 0
+            tabbable = plot.locator(".modebar a:not([tabindex='-1']), .modebar button:not([tabindex='-1'])")
+            assert tabbable.count() == 0, f"{path} figure {i}: the toolbar is in the tab order"
+        for link in page.locator("a.figure-csv").all():
+            assert page.request.get(link.evaluate("a => a.href")).ok
+
+
+def test_explorer_table_follows_its_run(page_on):
+    page, _ = page_on("book/how_to_use")
+    explorer = page.locator("figure.explorer").first
+    plot = explorer.locator(".explorer-plot")
+    first, key = explorer.locator("details.figure-data tbody").inner_html(), plot.get_attribute("data-run")
+    explorer.locator("select").first.select_option(index=1)  # new won -> old won: runs fetched now
+    for _ in range(30):
+        if plot.get_attribute("data-run") != key:
+            break
+        page.wait_for_timeout(100)
+    assert plot.get_attribute("data-run") != key
+    assert explorer.locator("details.figure-data tbody").inner_html() != first
+
+
+def test_touch_screens_get_no_toolbar_over_the_legend(browser, site):
+    context = _device(browser, 390)
+    page = context.new_page()
+    try:
+        for path in ("book/how_to_use", "notebooks/02_second_economy"):
+            page.goto(f"{site}/{path}.html", wait_until="load")
+            figures_drawn(page)
+            assert page.locator(".js-plotly-plot").count() >= 1
+            assert page.locator(".modebar:visible").count() == 0, f"{path}: plotly's toolbar shows on a phone"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_explorer_layout_follows_the_screen_not_the_theme(page_on, mode):
+    """At 1280 px the explorers get the wide layout in both colour modes (the theme's dark-mode
+    padding once made them narrow)."""
+    page, _ = page_on("notebooks/02_second_economy")
+    page.evaluate(f"document.documentElement.dataset.theme = '{mode}'; window.dispatchEvent(new Event('resize'))")
+    page.wait_for_timeout(200)
+    plots = page.locator("figure.explorer .js-plotly-plot")
+    assert plots.count() >= 1
+    for i in range(plots.count()):
+        size = page.evaluate("(el) => el._fullLayout.font.size", plots.nth(i).element_handle())
+        assert size != 11, f"explorer {i} drawn with the phone layout at 1280 px in {mode} mode"
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_accessibility_in_dark_mode(page_on, axe_source, path):
+    page, _ = page_on(path)
+    page.evaluate("document.documentElement.dataset.theme = 'dark'; document.documentElement.dataset.mode = 'dark'")
+    page.wait_for_timeout(200)
+    result = serious_axe_violations(page, axe_source)
+    assert result == [], f"axe-core on {path} in dark mode:\n" + "\n".join(result)
+
+
+def test_typed_answer_is_readable_while_typing(page_on):
+    """A numeric self-check shows what the reader types (it was white on light grey)."""
+    page, _ = page_on(LESSONS[0])
+    box = page.locator(".self-check input.Input-text").first
+    box.click()
+    box.type("1234")
+    colours = box.evaluate("""(el) => {
+      const s = getComputedStyle(el);
+      const rgb = c => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+      const f = v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+      const lum = ([r, g, b]) => 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+      const a = lum(rgb(s.color)), b = lum(rgb(s.backgroundColor));
+      return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    }""")
+    assert colours >= 4.5, f"typed text contrast {colours:.1f}:1"
+
+
+def test_browser_print_cuts_no_code_and_hides_buttons(browser, site):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/notebooks/01_stalinism.html", wait_until="load")
+        figures_drawn(page)
+        page.emulate_media(media="print")
+        cut = page.evaluate("""() => [...document.querySelectorAll('article pre')]
+            .filter(p => p.scrollWidth > p.clientWidth + 1).map(p => p.textContent.slice(0, 60))""")
+        assert cut == [], f"code cut at the right edge in print: {cut[:3]}"
+        for selector in (".course-finish", ".copybtn", ".toggle-details__summary", ".modebar-container"):
+            assert page.locator(f"{selector}:visible").count() == 0, f"{selector} is printed"
+        breaks = page.evaluate("""() => [...document.querySelectorAll('figure.course-figure, figure.explorer')]
+            .map(f => getComputedStyle(f).breakInside)""")
+        assert breaks and set(breaks) == {"avoid"}
+    finally:
+        context.close()

@@ -37,3 +37,40 @@ def test_lesson_pdf_has_pages_text_figures_links_and_answers(built_book: Path, b
     assert len(internal_links) >= 10, "cross-references, glossary terms and citations link inside the PDF"
     assert reader.outline, "the PDF has bookmarks for its sections"
     assert not (built_book / "_print.html").exists(), "the print document is not left in the web book"
+
+
+def _pdf_fonts(reader) -> set[str]:
+    fonts = set()
+    for page in reader.pages:
+        resources = page.get("/Resources") or {}
+        for font in (resources.get_object().get("/Font") or {}).values():
+            font = font.get_object()
+            fonts.add(f'{font.get("/Subtype")}:{font.get("/BaseFont", "")}')
+    return fonts
+
+
+def test_korean_prints_in_a_font_that_has_hangul(built_book: Path, browser, tmp_path: Path):
+    """The glossary's Korean words come out as Hangul in the PDF, in an embedded CJK font (not as boxes)."""
+    import re
+
+    from pypdf import PdfReader
+
+    from after_stalinism.booktools.printbook import HANGUL_FONT_PACKAGE, has_hangul_font, print_edition
+
+    assert has_hangul_font(), f"no font with Hangul: apt-get install {HANGUL_FONT_PACKAGE} (.ci/run does)"
+    [pdf] = print_edition(built_book, tmp_path, only_lessons=[2], course=False, browser=browser)
+    reader = PdfReader(pdf)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    hangul = re.findall(r"[\uac00-\ud7af]+", text)
+    assert "종합시장" in hangul, "the glossary's Korean term is in the PDF's text"
+    # Chromium embeds DejaVu as Type0 fonts and draws Noto CJK's (CFF) glyphs as a Type3 font of
+    # outlines; without a Hangul font there is no such font and the words print as DejaVu's boxes.
+    fonts = _pdf_fonts(reader)
+    assert any("CJK" in f or f.startswith("/Type3") for f in fonts), f"no font for Hangul; fonts: {sorted(fonts)}"
+
+
+def test_print_edition_hides_web_only_parts(built_book: Path):
+    from after_stalinism.booktools.printbook import PRINT_CSS
+
+    for selector in (".copybtn", "details.figure-data", ".figure-summary", ".toggle-details__summary"):
+        assert selector in PRINT_CSS.split("display: none")[0], selector

@@ -36,3 +36,44 @@ def test_digest_ignores_bytecode_but_not_renames(tmp_path):
     assert inputs_digest([tmp_path]) == before
     (tmp_path / "a.py").rename(tmp_path / "b.py")
     assert inputs_digest([tmp_path]) != before
+
+
+# ---- the build's post-processing of pages ----------------------------------------------------
+
+def test_site_relative_links_resolve_from_every_depth(tmp_path):
+    from after_stalinism.booktools.sphinxext import site_relative
+
+    html = "<a href='@root/book/about_data.html'>data</a> <a href=\"@root/data/x.csv\">csv</a>"
+    (tmp_path / "notebooks").mkdir()
+    assert site_relative(html, tmp_path / "index.html", tmp_path) == \
+        "<a href='book/about_data.html'>data</a> <a href=\"data/x.csv\">csv</a>"
+    assert "href='../book/about_data.html'" in site_relative(html, tmp_path / "notebooks" / "a.html", tmp_path)
+
+
+def test_explorer_runs_move_to_a_file_and_the_page_keeps_the_default(tmp_path):
+    import json
+    import re
+
+    from after_stalinism.booktools.sphinxext import RUNS_DIR, externalise_runs
+
+    runs = {"template": {"t": 1}, "figures": {"0-0": {"data": [1]}, "0-1": {"data": [2]}, "1-0": {"data": [3]}}}
+    payload = {"runs": runs, "config": {}, "default": "0-1", "controls": 2}
+    page = f'<script type="application/json" id="explorer-abc123-runs">{json.dumps(payload)}</script>'
+    out = externalise_runs(page, tmp_path)
+    kept = json.loads(re.search(r">(.*)</script>", out).group(1))
+    assert kept["runs"]["figures"] == {"0-1": {"data": [2]}} and kept["runs"]["template"] == {"t": 1}
+    written = json.loads((tmp_path / "_static" / kept["src"]).read_text())
+    assert written == runs and kept["src"].startswith(RUNS_DIR.removeprefix("_static/"))
+    assert externalise_runs(out, tmp_path) == out, "a page already done is left as it is (rebuilds)"
+
+
+def test_hidden_sidebar_toggles_removed_and_figure_calls_queued():
+    from after_stalinism.booktools.sphinxext import HIDDEN_TOGGLE, INLINE_CALL, QUEUED_CALL
+
+    header = ('<div class="bd-header__inner"><button class="pst-navbar-icon sidebar-toggle primary-toggle" '
+              'aria-label="Site navigation">\n<span class="fa-solid fa-bars"></span>\n</button></div>'
+              '<button class="sidebar-toggle primary-toggle btn btn-sm" title="Toggle primary sidebar">x</button>')
+    out = HIDDEN_TOGGLE.sub("", header)
+    assert out.count("primary-toggle") == 1 and "btn btn-sm" in out
+    call = INLINE_CALL.sub(QUEUED_CALL, '<script>courseFigure("figure-1a2b");</script>')
+    assert call == '<script>(self.courseQueue=self.courseQueue||[]).push(["courseFigure","figure-1a2b"]);</script>'

@@ -42,6 +42,7 @@ PRINT_FILE = "_print.html"
 # Run in each page: figures become images of their current (default) state, explorers list their
 # settings, and the article's HTML comes back.
 SNAPSHOT_JS = """async () => {
+  if (window.courseReady) { await window.courseReady; }  // explorer.js draws after the page has loaded
   for (const gd of Array.from(document.querySelectorAll('.js-plotly-plot'))) {
     const url = await Plotly.toImage(gd, {format: 'png', width: 900, height: gd.clientHeight || 450, scale: 2});
     const img = document.createElement('img');
@@ -70,11 +71,13 @@ SNAPSHOT_JS = """async () => {
 
 PRINT_CSS = """
 @page { size: A4; margin: 18mm 16mm 20mm 16mm; }
-body { font-family: "DejaVu Serif", Georgia, serif; font-size: 10.5pt; line-height: 1.45; color: #111; }
-h1, h2, h3, h4 { font-family: "DejaVu Sans", Arial, sans-serif; break-after: avoid; }
+body { font-family: "DejaVu Serif", "Noto Serif CJK KR", Georgia, serif; font-size: 10.5pt; line-height: 1.45;
+       color: #111; }
+h1, h2, h3, h4 { font-family: "DejaVu Sans", "Noto Sans CJK KR", Arial, sans-serif; break-after: avoid; }
 .print-page, .print-appendix { break-before: page; }
 .print-cover { text-align: center; padding-top: 30%; }
 .print-toc a { color: #111; text-decoration: none; }
+.print-toc ol { list-style: none; padding-left: 0; }
 a { color: #0b3d91; }
 img.print-figure { width: 100%; max-width: 100%; break-inside: avoid; }
 figure { break-inside: avoid; margin: 1em 0; }
@@ -82,8 +85,8 @@ figure { break-inside: avoid; margin: 1em 0; }
 .figure-note, .print-settings { font-size: 9pt; color: #333; }
 pre { white-space: pre-wrap; font-size: 8.5pt; background: #f6f6f6; padding: 0.5em; }
 table { border-collapse: collapse; font-size: 9pt; } td, th { border: 1px solid #bbb; padding: 2px 4px; }
-.headerlink, .course-finish, .toggle-details__summary, button.toggle-button, \
-.prev-next-area { display: none !important; }
+.headerlink, .course-finish, .toggle-details__summary, button.toggle-button, .copybtn, \
+.prev-next-area, details.figure-data, .figure-summary, .course-sr-only { display: none !important; }
 .self-check-key[hidden] { display: none; }
 .print-appendix .self-check-key { display: block; }
 .Quiz { border: 1px solid #999; padding: 0.4em; margin: 0.4em 0; break-inside: avoid; }
@@ -92,6 +95,19 @@ table { border-collapse: collapse; font-size: 9pt; } td, th { border: 1px solid 
 .QuizCode, .Feedback { display: none; }
 .print-answers-link { font-style: italic; }
 """
+
+
+# Korean words (jangmadang, 장마당) need a font with Hangul, or Chromium prints empty boxes.
+HANGUL_FONT_PACKAGE = "fonts-noto-cjk"
+
+
+def has_hangul_font() -> bool:
+    """Whether fontconfig knows a font that covers Korean (the print edition needs one)."""
+    try:
+        listed = subprocess.run(["fc-list", ":lang=ko", "family"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return bool(listed.stdout.strip())
 
 
 def lessons(root: Path = ROOT) -> list[str]:
@@ -240,6 +256,10 @@ def main(argv: list[str] | None = None) -> int:
         if result.returncode != 0:
             print("The book did not build; fix the errors above, then run this again.", file=sys.stderr)
             return 1
+    if not has_hangul_font():
+        print(f"No font with Hangul is installed: Korean words would print as empty boxes. Install one "
+              f"(Debian: apt-get install {HANGUL_FONT_PACKAGE}), then run this again.", file=sys.stderr)
+        return 1
     html_dir = ROOT / "_build" / "html"
     if not (html_dir / "index.html").exists():
         print(f"No built book in {html_dir}: run without --no-build.", file=sys.stderr)

@@ -6,8 +6,21 @@ Listed in ``_config.yml`` under ``sphinx.extra_extensions``. It
   (which inherit this process's environment) render figures as HTML and explorers as their static
   twins (``AFTER_STALINISM_STATIC_HTML``, see ``_modes``);
 * serves the course's static files (one local plotly.js bundle, the explorer script, course CSS);
-* loads plotly.js and the figure/explorer script only on pages that contain a figure, keeping the
-  other pages light, and the reader's progress script (``static/progress.js``) on every page;
+* loads the figure/explorer script only on pages that contain a figure, keeping the other pages
+  light, and the reader's progress script (``static/progress.js``) on every page. The figure script
+  is deferred and fetches plotly.js itself once the page has painted (``static/explorer.js``), so a
+  lesson paints as soon as its text is there; until then each figure shows its summary and data;
+* after the build, moves each explorer's precomputed runs out of its page into a JSON file
+  (``_static/runs/``) that the page fetches when the reader first uses a control, copies the
+  course's CSV files into the site (``data/``) for the figures' "download the data" links, and
+  resolves links written relative to the site's root (``@root/``, see :func:`site_relative`);
+* binds the theme's sidebar toggles to the buttons a reader sees: pydata-sphinx-theme 0.17.1 and
+  sphinx-book-theme 1.3 attach their handlers to the *first* ``.primary-toggle`` /
+  ``.secondary-toggle`` in the page, which is a hidden duplicate in the top bar
+  (pydata/pydata-sphinx-theme#2451, executablebooks/sphinx-book-theme#988); the duplicates are
+  removed, so ☰ and "On this page" open by tap, click and keyboard;
+* refuses (a warning, an error under ``-W``) launch buttons that point at the placeholder
+  repository: ``repository.url`` in ``_config.yml`` is the one setting to make before publishing;
 * after the build, draws the theme's icons as inline SVG and drops unused theme CSS
   (``lightpages.lighten``);
 * empties myst-nb's execution cache when the course package or the data change. The cache is
@@ -18,16 +31,27 @@ Listed in ``_config.yml`` under ``sphinx.extra_extensions``. It
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import posixpath
+import re
 import shutil
 from pathlib import Path
 
+from sphinx.util import logging
+
 from .. import __version__
-from .._modes import PACKAGE_DIR, PLOTLY_BUNDLE, STATIC_DIR, STATIC_ENV, data_dir, inputs_digest
+from .._modes import PACKAGE_DIR, STATIC_DIR, STATIC_ENV, data_dir, inputs_digest
 from .lightpages import lighten
 
 FIGURE_MARKERS = ('class="plotly-graph-div"', 'class="explorer"')
 DIGEST_FILE = "after_stalinism.digest"
+PLACEHOLDER_REPOSITORY = "https://github.com/your-org/after-stalinism"
+ROOT_MARK = "@root/"  # an href or src starting with this is relative to the site's root
+RUNS_DIR = "_static/runs"
+DATA_DIR = "data"  # the course's CSV files in the built site
+logger = logging.getLogger(__name__)
 
 
 def invalidate_stale_cache(cache_dir: Path, folders: list[Path]) -> bool:
@@ -55,6 +79,20 @@ def _configure(app, config) -> None:
     # jupyter-book leaves the theme's default colour mode empty, which the theme's script reports
     # as a console error on every page; the figures are styled for a light page.
     config.html_context = {"default_mode": "light", **(config.html_context or {})}
+    check_launch_buttons(getattr(config, "html_theme_options", None) or {})
+
+
+def check_launch_buttons(theme_options: dict) -> bool:
+    """Warn (an error under ``-W``) if launch buttons are on while the repository is the placeholder."""
+    launch = theme_options.get("launch_buttons") or {}
+    on = [k for k in ("binderhub_url", "colab_url", "jupyterhub_url", "deepnote_url") if launch.get(k)]
+    url = str(theme_options.get("repository_url") or "")
+    if on and (not url or "your-org" in url):
+        logger.warning(f"launch buttons ({', '.join(on)}) point at the placeholder repository {url!r}: "
+                       "set repository.url in _config.yml to the course's public repository first",
+                       type="after_stalinism", subtype="launch")
+        return False
+    return True
 
 
 def _reread_notebooks(app, env, added, changed, removed) -> list[str]:
@@ -68,8 +106,8 @@ def _reread_notebooks(app, env, added, changed, removed) -> list[str]:
 def _page_assets(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body", "")
     if any(marker in body for marker in FIGURE_MARKERS):
-        app.add_js_file(PLOTLY_BUNDLE, priority=400)
-        app.add_js_file("explorer.js", priority=401)
+        # explorer.js loads the plotly bundle itself, after the page has painted
+        app.add_js_file("explorer.js", priority=401, loading_method="defer")
     # jupyter-book and sphinx-book-theme both set up some extensions (thebe, togglebutton), so
     # their inline scripts arrive twice; a repeated `const` declaration is a script error.
     scripts, seen = context.get("script_files", []), set()
@@ -97,16 +135,83 @@ ACCESSIBILITY_FIXES = {
     'theme-switch-button pst-js-only" aria-label="Color mode"':
         'theme-switch-button pst-js-only" aria-label="Color mode: Light, Dark or System Settings"',
     '<summary aria-label="Toggle hidden content">': "<summary>",
+    # a deprecated role on every bibliography entry (axe: aria-deprecated-role, aria-allowed-role)
+    ' role="doc-biblioentry"': "",
+    # pandas' empty corner cell over the index (axe: empty-table-header)
+    "<th></th>": '<th><span class="course-sr-only">row</span></th>',
 }
+
+
+# The top bar's copies of the sidebar toggles, hidden by the theme's CSS but the first in the page,
+# so the only ones the theme's scripts bind (pydata-sphinx-theme#2451, sphinx-book-theme#988).
+HIDDEN_TOGGLE = re.compile(r'<button class="pst-navbar-icon sidebar-toggle (?:primary|secondary)-toggle"'
+                           r'[^>]*>.*?</button>', re.S)
+# A self-check's code cell holds its answers: the web page shows the questions only.
+SELF_CHECK_SOURCE = re.compile(r'<details class="[^"]*\bhide above-input">(?:(?!</details>).)*</details>\s*'
+                               r'(?=<div class="cell_output docutils container">\s*<div class="output text_html">\s*'
+                               r'<section class="self-check")', re.S)
+# The figures' inline calls run before the deferred explorer.js exists: they join a queue it reads.
+INLINE_CALL = re.compile(r'<script>(course(?:Figure|Explorer|Scorecard))\("([\w-]+)"\);</script>')
+QUEUED_CALL = r'<script>(self.courseQueue=self.courseQueue||[]).push(["\1","\2"]);</script>'
+RUNS_SCRIPT = re.compile(r'<script type="application/json" id="(explorer-[0-9a-f]+)-runs">(.*?)</script>', re.S)
+
+
+def site_relative(html: str, page: Path, outdir: Path) -> str:
+    """``html`` with every ``@root/`` link made relative to ``page`` (a file in ``outdir``)."""
+    prefix = posixpath.relpath(".", page.parent.relative_to(outdir).as_posix())
+    prefix = "" if prefix == "." else prefix + "/"
+    return html.replace(f'="{ROOT_MARK}', f'="{prefix}').replace(f"='{ROOT_MARK}", f"='{prefix}")
+
+
+def externalise_runs(html: str, outdir: Path) -> str:
+    """Move each explorer's precomputed runs into ``_static/runs/``, keeping only its default run.
+
+    The page keeps the default run (drawn first, and shown to readers without JavaScript) and the
+    site-relative address of the file with every run, which explorer.js fetches on first use."""
+    def move(match: re.Match) -> str:
+        uid, payload = match.group(1), json.loads(match.group(2))
+        if "src" in payload:  # a page an earlier build wrote and this one left as it was
+            return match.group(0)
+        runs = payload["runs"]
+        text = json.dumps(runs, separators=(",", ":"))
+        name = f"{uid}-{hashlib.sha1(text.encode()).hexdigest()[:8]}.json"
+        (outdir / RUNS_DIR).mkdir(parents=True, exist_ok=True)
+        (outdir / RUNS_DIR / name).write_text(text, encoding="utf-8")
+        default = payload["default"]
+        payload["runs"] = {"template": runs["template"], "figures": {default: runs["figures"][default]}}
+        payload["src"] = f"{RUNS_DIR.removeprefix('_static/')}/{name}"  # explorer.js: relative to _static/
+        inline = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
+        return f'<script type="application/json" id="{uid}-runs">{inline}</script>'
+    return RUNS_SCRIPT.sub(move, html)
+
+
+def publish_data(outdir: Path) -> None:
+    """Copy the course's CSV files (and their sources, datapackage.json) into the site."""
+    source = data_dir()
+    if not source.is_dir():
+        return
+    target = outdir / DATA_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    for path in [*source.glob("*.csv"), *source.glob("datapackage.json")]:
+        shutil.copy2(path, target / path.name)
 
 
 def _fix_theme_markup(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
-    for page in Path(app.outdir).rglob("*.html"):
+    outdir = Path(app.outdir)
+    repository = str((app.config.html_theme_options or {}).get("repository_url") or PLACEHOLDER_REPOSITORY)
+    publish_data(outdir)
+    for page in outdir.rglob("*.html"):
         html = original = page.read_text(encoding="utf-8")
         for old, new in ACCESSIBILITY_FIXES.items():
             html = html.replace(old, new)
+        html = HIDDEN_TOGGLE.sub("", html)
+        html = SELF_CHECK_SOURCE.sub("", html)
+        html = INLINE_CALL.sub(QUEUED_CALL, html)
+        html = externalise_runs(html, outdir)
+        html = site_relative(html, page, outdir)
+        html = html.replace(f'href="{PLACEHOLDER_REPOSITORY}', f'href="{repository}')
         if html != original:
             page.write_text(html, encoding="utf-8")
 

@@ -38,9 +38,12 @@ def source_note(fig: go.Figure, text: str, width: int = 100, below: int = 64, gr
 
 def data_note(fig: go.Figure, table: str, lead: str = "", remark: str = "", width: int = 100,
               grow: bool = False) -> go.Figure:
-    """A source note built from ``table``'s sources and certainty in data/datapackage.json."""
-    return source_note(fig, " ".join(part for part in (lead, data.citation(table), remark) if part), width=width,
-                       grow=grow)
+    """A source note built from ``table``'s sources and certainty in data/datapackage.json; the
+    figure also names its CSV file (``layout.meta["csv"]``: the book links to it under the figure)."""
+    fig = source_note(fig, " ".join(part for part in (lead, data.citation(table), remark) if part), width=width,
+                      grow=grow)
+    fig.update_layout(meta={**(fig.layout.meta or {}), "csv": f"{table}.csv"})
+    return fig
 
 
 def legend_on_top(fig: go.Figure, rows: int = 1, title_lines: int = 1, above: int = 0) -> go.Figure:

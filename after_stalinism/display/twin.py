@@ -35,7 +35,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from .figures import PLOTLY_CONFIG, check_book_compatible, static_mode
-from .webfigure import split_captions
+from .webfigure import data_table_html, split_captions, summary_text, table_html
 
 MAX_RUNS = 400  # precomputed runs per explorer; beyond this the page gets heavy
 
@@ -234,7 +234,9 @@ class Explorer(TwinDisplay):
             spec = json.loads(fig.to_json())
             # The template is identical in every run: store it once.
             template = spec.get("layout", {}).pop("template", template)
-            figures["-".join(map(str, combo))] = split_captions(spec)  # title and note as HTML
+            run = split_captions(spec)  # title and note as HTML
+            run["table"], run["summary"] = table_html(fig), summary_text(fig)  # the same values, as text
+            figures["-".join(map(str, combo))] = run
         self._runs_cache = {"template": template, "figures": figures}
         return self._runs_cache
 
@@ -269,19 +271,24 @@ class Explorer(TwinDisplay):
                     f'<div class="explorer-control"><label for="{cid}">{html.escape(control.label)}</label> '
                     f'<select id="{cid}">{opts}</select></div>'
                 )
-        payload = json.dumps({"runs": self.runs(), "config": PLOTLY_CONFIG,
+        default_key = "-".join(str(_default_index(c)) for c in self.controls.values())
+        # The book's build moves the runs into a file fetched on first use (sphinxext.externalise_runs).
+        payload = json.dumps({"runs": self.runs(), "config": PLOTLY_CONFIG, "default": default_key,
                               "controls": len(self.controls)}, separators=(",", ":"))
         payload = payload.replace("</", "<\\/")  # keep the JSON from closing its script tag
         note = f'<p class="explorer-note">{html.escape(self.note)}</p>' if self.note else ""
-        # The default run's title and note are in the page itself (readers without JavaScript, print).
-        default = self.runs()["figures"]["-".join(str(_default_index(c)) for c in self.controls.values())]
+        # The default run's title, note, summary and data are in the page itself (readers without
+        # JavaScript or sight, print, and everyone until plotly.js has arrived).
+        default = self.runs()["figures"][default_key]
+        table = data_table_html(self.figure(), uid)
         return (
-            f'<figure class="explorer" id="{uid}">'
-            f'<figcaption class="explorer-title">{html.escape(self.title)}</figcaption>{note}'
+            f'<figure class="explorer" id="{uid}" aria-labelledby="{uid}-caption" aria-describedby="{uid}-summary">'
+            f'<figcaption class="explorer-title" id="{uid}-caption">{html.escape(self.title)}</figcaption>{note}'
             f'<form class="explorer-controls" onsubmit="return false">{"".join(controls_html)}</form>'
             f'<p class="figure-title" id="{uid}-title" aria-live="polite">{default["title"]}</p>'
+            f'<p class="figure-summary" id="{uid}-summary">{html.escape(default["summary"])}</p>'
             f'<div class="explorer-plot" id="{uid}-plot"></div>'
-            f'<p class="figure-note" id="{uid}-note">{default["note"]}</p>'
+            f'<p class="figure-note" id="{uid}-note">{default["note"]}</p>{table}'
             f'<script type="application/json" id="{uid}-runs">{payload}</script>'
             f'<script>courseExplorer("{uid}");</script>'
             f"</figure>"

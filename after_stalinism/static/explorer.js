@@ -1,11 +1,73 @@
 /* Figures and explorers of the HTML book, drawn with the page's one copy of plotly.js.
 
    A figure's title and source note are HTML around the plot (after_stalinism.display.webfigure); the
-   layout is adapted to the width it is drawn at (courseLayout): on a narrow screen side-by-side
-   panels stack, long category labels wrap, legends and colour bars go above the plot. */
+   layout is adapted to the screen it is drawn on (courseLayout): on a narrow screen side-by-side
+   panels stack, long category labels wrap, legends and colour bars go above the plot.
+
+   Loading: this script is deferred, and fetches plotly.js (1.5 MB) itself once the page's text is
+   there, so a lesson paints as fast as a text page. Until a figure is drawn it shows its summary
+   and its data table (HTML in the page). Figures on screen are drawn first, the others after them,
+   one per task so the page stays responsive; `courseReady` resolves when all are drawn. An
+   explorer's precomputed runs are fetched when the reader first reaches for its controls. */
 (function () {
   "use strict";
-  var NARROW = 640;  // px: below this a figure gets its narrow layout
+  var NARROW = 640;  // px of viewport: below this a figure gets its narrow layout
+  var here = document.currentScript ? document.currentScript.src : "";
+  var STATIC = here ? here.replace(/[^/]*$/, "") : "_static/";
+  var PLOTLY = STATIC + "plotly-cartesian.min.js";
+
+  window.courseStatic = STATIC;
+  window.courseIsNarrow = function () { return window.matchMedia("(max-width: " + (NARROW - 0.02) + "px)").matches; };
+  // Touch screens have no hover, so plotly's toolbar would stay on top of the legend: no toolbar there.
+  window.courseIsTouch = function () { return window.matchMedia("(hover: none), (pointer: coarse)").matches; };
+
+  var loading = null;
+  window.courseLoadPlotly = function () {
+    if (window.Plotly) { return Promise.resolve(window.Plotly); }
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        var tag = document.createElement("script");
+        tag.src = PLOTLY;
+        tag.async = true;
+        tag.onload = function () { resolve(window.Plotly); };
+        tag.onerror = function () { reject(new Error("plotly.js did not load")); };
+        document.head.appendChild(tag);
+      });
+    }
+    return loading;
+  };
+
+  var jobs = [], finished;
+  window.courseReady = new Promise(function (resolve) { finished = resolve; });
+
+  function start() {
+    var queued = window.courseQueue || [];
+    queued.forEach(function (call) { jobs.push({name: call[0], uid: call[1]}); });
+    window.courseQueue = {push: function (call) { window[call[0]](call[1]); }};  // late arrivals: at once
+    if (!jobs.length) { finished(); return; }
+    var view = window.innerHeight * 1.5;
+    function onScreen(job) {
+      var el = document.getElementById(job.uid);
+      return el && el.getBoundingClientRect().top < view ? 0 : 1;
+    }
+    jobs.forEach(function (job, i) { job.order = onScreen(job) * 1000 + i; });
+    jobs.sort(function (a, b) { return a.order - b.order; });
+    window.courseLoadPlotly().then(function () {
+      var i = 0;
+      (function next() {
+        if (i >= jobs.length) {
+          document.documentElement.classList.add("course-figures-ready");
+          finished();
+          return;
+        }
+        var job = jobs[i++];
+        try { window[job.name](job.uid); } catch (e) { console.error(e); }
+        setTimeout(next, 0);
+      })();
+    }, function (e) { console.error(e); finished(); });
+  }
+  // After the page's first paint (deferred scripts run when the document is parsed).
+  setTimeout(start, 0);
 
   function copy(value) { return JSON.parse(JSON.stringify(value)); }
 
@@ -31,11 +93,12 @@
   }
 
   /* The layout to draw `layout` with at `width` px (a new object; `data` is read, not changed). */
-  window.courseLayout = function (data, layout, width) {
+  window.courseLayout = function (data, layout, width, narrow) {
     var out = copy(layout);
     out.autosize = true;
     delete out.width;
-    if (width >= NARROW) { return out; }
+    if (narrow === undefined) { narrow = width < NARROW; }
+    if (!narrow) { return out; }
     out.font = Object.assign({}, out.font, {size: 11});
     out.margin = Object.assign({}, out.margin, {l: 8, r: 8, t: 8, b: 8});
     var narrowLegend = {orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom"};
@@ -81,12 +144,14 @@
         }
       });
     });
-    // Long labels printed beside bars would run off a narrow plot: they stay in the hover text.
+    // Labels printed beside bars: short ones stay ("0.22 million" becomes "0.22 m"), so a thin bar
+    // is not an empty row; long ones would run off a narrow plot and stay in the hover text only.
     data.forEach(function (trace) {
-      if (trace.type === "bar" && trace.textposition === "outside" &&
-          (trace.text || []).some(function (t) { return String(t).length > 6; })) {
-        trace.textposition = "none";
-      }
+      if (trace.type !== "bar" || trace.textposition !== "outside" || !Array.isArray(trace.text)) { return; }
+      trace.text = trace.text.map(function (t) { return String(t).replace(/ million\b/, " m"); });
+      if (trace.text.some(function (t) { return t.length > 9; })) { trace.textposition = "none"; return; }
+      trace.textposition = "auto";  // inside a long bar (where an outside label would leave the plot)
+      trace.cliponaxis = true;
     });
     // Colour bars go above the plot, across it.
     data.forEach(function (trace) {
@@ -98,28 +163,49 @@
     return out;
   };
 
-  /* Draw `figure` ({data, layout}) into `plot` for its current width, and again when the window
-     crosses the narrow/wide boundary. Returns the draw function. */
+  /* Draw `figure` ({data, layout}) into `plot` for the current screen, and again when the window
+     crosses the narrow/wide boundary (decided by the viewport, not by the plot's own width, which
+     the theme's padding changes). Returns the draw function. */
   window.courseDraw = function (plot, config, figure) {
     var narrow = null;
+    function settings() {
+      var out = Object.assign({}, config);
+      if (window.courseIsTouch()) { out.displayModeBar = false; }
+      return out;
+    }
     function draw(fig) {
       figure = fig || figure;
       var width = plot.clientWidth || plot.parentNode.clientWidth;
-      narrow = width < NARROW;
+      narrow = window.courseIsNarrow();
       var data = copy(figure.data);  // plotly.js writes into the objects it is given
-      return Plotly.react(plot, data, window.courseLayout(data, figure.layout, width), config);
+      return Plotly.react(plot, data, window.courseLayout(data, figure.layout, width, narrow), settings())
+        .then(function (gd) { window.courseAfterDraw(plot); return gd; });
     }
     window.addEventListener("resize", function () {
-      var width = plot.clientWidth || plot.parentNode.clientWidth;
-      if ((width < NARROW) !== narrow) { draw(); }
+      if (window.courseIsNarrow() !== narrow) { draw(); }
     });
     return draw;
+  };
+
+  /* After a draw: the plot's SVG is a picture of the values the summary and the table give as text,
+     and the toolbar (for the mouse) is out of the tab order. */
+  window.courseAfterDraw = function (plot) {
+    Array.prototype.forEach.call(plot.querySelectorAll("svg.main-svg"), function (svg) {
+      svg.setAttribute("aria-hidden", "true");
+    });
+    Array.prototype.forEach.call(plot.querySelectorAll(".modebar a, .modebar button"), function (button) {
+      button.setAttribute("tabindex", "-1");
+    });
+    var figure = plot.closest("figure");
+    var summary = figure && figure.querySelector(".figure-summary");
+    if (summary) { summary.classList.add("course-sr-only"); }
+    plot.classList.add("course-drawn");
   };
 
   window.courseFigure = function (uid) {
     var spec = JSON.parse(document.getElementById(uid + "-spec").textContent);
     var draw = window.courseDraw(document.getElementById(uid + "-plot"), spec.config, spec);
-    draw();
+    return draw();
   };
 })();
 
@@ -131,8 +217,23 @@ window.courseExplorer = function (uid) {
   var spec = JSON.parse(document.getElementById(uid + "-runs").textContent);
   var plot = document.getElementById(uid + "-plot");
   var title = document.getElementById(uid + "-title"), note = document.getElementById(uid + "-note");
+  var summary = document.getElementById(uid + "-summary");
+  var table = root.querySelector(".figure-data-table");
   var inputs = Array.prototype.slice.call(root.querySelectorAll(".explorer-controls input, .explorer-controls select"));
   var drawFigure = window.courseDraw(plot, spec.config, null);
+  var runs = spec.runs, fetching = null;
+
+  // Only the default run is in the page; every run is in a file fetched when first needed.
+  function allRuns() {
+    if (!spec.src) { return Promise.resolve(runs); }
+    if (!fetching) {
+      fetching = fetch(window.courseStatic + spec.src).then(function (response) {
+        if (!response.ok) { throw new Error("explorer runs: " + response.status + " " + spec.src); }
+        return response.json();
+      }).then(function (all) { runs = all; return all; });
+    }
+    return fetching;
+  }
 
   function currentKey() {
     return inputs.map(function (el) { return el.value; }).join("-");
@@ -140,14 +241,32 @@ window.courseExplorer = function (uid) {
 
   function draw() {
     var key = currentKey();
-    var run = spec.runs.figures[key];
-    var layout = Object.assign({}, run.layout, {template: spec.runs.template});
-    plot.setAttribute("data-run", key);
+    var run = runs.figures[key];
+    if (!run) {
+      if (runs.figures[spec.default] && Object.keys(runs.figures).length > 1) {
+        return Promise.reject(new Error("explorer " + uid + " has no run " + key));
+      }
+      return allRuns().then(function (all) {
+        if (!all.figures[key]) { throw new Error("explorer " + uid + " has no run " + key); }
+        return draw();
+      });
+    }
+    var layout = Object.assign({}, run.layout, {template: runs.template});
     title.innerHTML = run.title;  // HTML made safe by after_stalinism.display.webfigure
     note.innerHTML = run.note;
-    return drawFigure({data: run.data, layout: layout});
+    if (summary && run.summary) { summary.textContent = run.summary; }
+    if (table && run.table) { table.innerHTML = run.table; }
+    return drawFigure({data: run.data, layout: layout}).then(function (gd) {
+      plot.setAttribute("data-run", key);
+      return gd;
+    });
   }
 
+  var form = root.querySelector(".explorer-controls");
+  ["pointerdown", "focusin", "touchstart"].forEach(function (type) {
+    form.addEventListener(type, function () { allRuns().catch(function (e) { console.error(e); }); },
+                          {once: true, passive: true});
+  });
   inputs.forEach(function (el) {
     el.addEventListener("input", function () {
       if (el.type === "range") {
@@ -158,7 +277,7 @@ window.courseExplorer = function (uid) {
       draw();
     });
   });
-  draw();
+  return draw();
 };
 
 /* The static Bialer scorecard builder (after_stalinism.course.explorers.ScorecardBuilder): the reader rates
@@ -204,5 +323,5 @@ window.courseScorecard = function (uid) {
   }
 
   selects.concat([presetSelect]).forEach(function (el) { el.addEventListener("input", draw); });
-  draw();
+  return draw();
 };

@@ -61,14 +61,17 @@
   function addSummary() {
     var nav = document.querySelector(".bd-links");
     if (!nav || !lessons.length) { return; }
-    summary = document.createElement("div");
+    summary = document.createElement("section");  // a landmark of its own (axe: region)
     summary.className = "course-progress";
+    summary.setAttribute("aria-label", "Your progress");
     summary.innerHTML =
       '<p class="course-progress-count" aria-live="polite"></p>' +
       '<progress aria-label="Lessons finished"></progress>' +
       '<button type="button" class="course-progress-reset">Reset my progress</button>' +
       '<p class="course-progress-note">Kept in this browser only.</p>';
     summary.querySelector("button").addEventListener("click", function () {
+      // One tap would erase every answer and finished mark: ask first.
+      if (!window.confirm("Erase every answer and finished mark kept in this browser?")) { return; }
       try { window.localStorage.removeItem(KEY); } catch (e) { /* nothing kept */ }
       render();
       summary.querySelector(".course-progress-count").textContent += " (progress reset)";
