@@ -42,19 +42,16 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import gzip
-import http.server
 import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from after_stalinism.booktools.printbook import serve  # noqa: E402
+from after_stalinism.booktools.printbook import QuietHandler, serve  # noqa: E402
 from conftest import CHROMIUM, ROOT, jupyter_book, toc_pages  # noqa: E402
 
 
@@ -113,11 +110,8 @@ DRAWN_JS = """(() => {
 })();"""
 
 
-class _Gzip(http.server.SimpleHTTPRequestHandler):
+class _Gzip(QuietHandler):
     """Like a static host that compresses (GitHub Pages): text files gzip-encoded."""
-
-    def log_message(self, *args):
-        pass
 
     def send_head(self):
         path = Path(self.translate_path(self.path))
@@ -134,15 +128,9 @@ class _Gzip(http.server.SimpleHTTPRequestHandler):
         return super().send_head()
 
 
-@contextlib.contextmanager
 def serve_gzip(folder: Path):
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Gzip, directory=str(folder)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    """Serve ``folder`` compressed, as a real web host would (see ``_Gzip``)."""
+    return serve(folder, handler=_Gzip)
 
 
 def plain_jupyter_book(tmp: Path) -> Path:

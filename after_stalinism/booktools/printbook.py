@@ -165,21 +165,24 @@ def assemble(title: str, snapshots: dict[str, str]) -> str:
             f'{"".join(body)}{appendix}</body></html>')
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """A static file handler that logs nothing."""
+
     def log_message(self, *args):
         pass
 
 
 @contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` on a free loopback port while the block runs; yields the base URL.
+def serve(folder: Path, handler: type[http.server.BaseHTTPRequestHandler] = QuietHandler) -> Iterator[str]:
+    """Serve ``folder`` on a free loopback port while the block runs (with ``handler``, e.g. one
+    that compresses); yields the base URL.
 
     Usage::
 
         with serve(Path("_build/html")) as site:
             page.goto(f"{site}/index.html")
     """
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder)))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(folder)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
