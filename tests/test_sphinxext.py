@@ -77,3 +77,12 @@ def test_hidden_sidebar_toggles_removed_and_figure_calls_queued():
     assert out.count("primary-toggle") == 1 and "btn btn-sm" in out
     call = INLINE_CALL.sub(QUEUED_CALL, '<script>courseFigure("figure-1a2b");</script>')
     assert call == '<script>(self.courseQueue=self.courseQueue||[]).push(["courseFigure","figure-1a2b"]);</script>'
+
+
+def test_doubly_escaped_ampersands_in_links_are_escaped_once():
+    """myst-parser writes a link's "&" as "&amp;amp;"; the build mends hrefs only, not the page's text."""
+    from after_stalinism.booktools.sphinxext import undouble_ampersands
+
+    page = '<a href="view.php?a=1&amp;amp;b=2&amp;amp;c=3">Tom &amp;amp; Jerry</a><a href="x?y=1&amp;z=2">'
+    assert undouble_ampersands(page) == ('<a href="view.php?a=1&amp;b=2&amp;c=3">Tom &amp;amp; Jerry</a>'
+                                         '<a href="x?y=1&amp;z=2">')

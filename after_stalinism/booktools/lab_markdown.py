@@ -201,10 +201,7 @@ def reference(entry) -> str:
     if venue:
         line += f" {venue}."
     if entry.fields.get("url"):
-        # A link, not an autolink: myst-nb escapes an autolink's "&" twice in the book's href.
-        url = entry.fields["url"]
-        text = url.replace("\\", "\\\\").replace("*", "\\*").replace("_", "\\_").replace("[", "\\[").replace("]", "\\]")
-        line += f" [{text}](<{url}>)"
+        line += f" <{entry.fields['url']}>"
     return line
 
 

@@ -196,6 +196,18 @@ def publish_data(outdir: Path) -> None:
         shutil.copy2(path, target / path.name)
 
 
+# myst-parser escapes the "&" of a link's query string twice ("&amp;amp;"), so every link to a
+# page such as "view.php?a=1&b=2" (Daily NK, KBS) would break; un-double it in href attributes.
+DOUBLED_AMPERSAND = re.compile(r'(href="[^"]*?)&amp;amp;')
+
+
+def undouble_ampersands(html: str) -> str:
+    """``html`` with each href's doubly escaped "&" (``&amp;amp;``) escaped once (``&amp;``)."""
+    while DOUBLED_AMPERSAND.search(html):
+        html = DOUBLED_AMPERSAND.sub(r"\1&amp;", html)
+    return html
+
+
 def _fix_theme_markup(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
@@ -211,6 +223,7 @@ def _fix_theme_markup(app, exception) -> None:
         html = INLINE_CALL.sub(QUEUED_CALL, html)
         html = externalise_runs(html, outdir)
         html = site_relative(html, page, outdir)
+        html = undouble_ampersands(html)
         html = html.replace(f'href="{PLACEHOLDER_REPOSITORY}', f'href="{repository}')
         if html != original:
             page.write_text(html, encoding="utf-8")
