@@ -297,13 +297,31 @@ TABLE = {
         ("q6", "unchanged = 1", "one too few"),
         ("q7", "household_dependence = (1.0, 0.5, 0.25)", "should be a list (it is a tuple)"),
     ],
+    "06_after_the_sources": [
+        ("q3", "fall_2020_pct = 80.7", "PASSED"),
+        ("q3", "fall_2020_pct = 81", KEEP + ": keep 1 decimal"),
+        ("q3", "fall_2020_pct = 0.80677", "That is a fraction"),
+        ("q3", "fall_2020_pct = 88.602", "the fall to 2021"),
+        ("q4", "recovery = 0.82", "PASSED"),
+        ("q4", "recovery = 0.8", KEEP),
+        ("q4", "recovery = 82.437", "not a percentage"),
+        ("q5", "fewer = 4174", "PASSED"),
+        ("q5", "fewer = 555", "the 2020-2023 total"),
+        ("q6", "held_count = 7", "the adaptation reading"),
+        ("q7", "lankov2004_adaptation = 0.33", "PASSED"),
+        ("q7", "lankov2004_adaptation = 0.66667", "the course's ratings"),
+        ("q8", "jeong_if_p10_held = 0.875", "PASSED"),
+        ("q8", "jeong_if_p10_held = 0.83333", "too early, left out"),
+    ],
 }
 # Empty or non-answers to free text, per set: never PASSED, never the key points or the guide.
 EMPTY = {
     "00_data_warmup": [("q6", "why_not_join = ''"), ("q6", "why_not_join = 'idk'"),
                        ("q6", "why_not_join = 'I do not know what the answer is, other than that.'"),
                        ("q8", "answered_q8 = True")],
-    **{stem: [("q9", "answered_q9 = True")] for stem in TABLE if stem != "00_data_warmup"},
+    **{stem: [("q9", "answered_q9 = True")] for stem in TABLE
+       if stem not in ("00_data_warmup", "06_after_the_sources")},
+    "06_after_the_sources": [("q10", "answered_q10 = True")],
 }
 
 

@@ -32,9 +32,10 @@ from urllib.parse import urljoin, urlparse
 import yaml
 from bs4 import BeautifulSoup
 
+from .._modes import PACKAGE_DIR
 from ..course.lessons import toc_pages
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = PACKAGE_DIR.parent  # the course checkout
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 BACK_MATTER = ["book/glossary", "book/bibliography"]
 PRINT_FILE = "_print.html"
