@@ -62,10 +62,11 @@ def _student_line(text: str) -> str:
     return re.sub(r"([\[\]])", r"\\\1", line) if re.search(r"\]\s*[(\[]", line) else line
 
 
-def write_outputs(results: list[StudentResult], questions: list[Question], out: Path,
-                  isolation: str = "sandboxed", entries: dict[str, str] | None = None,
+def write_outputs(results: list[StudentResult], questions: list[Question], out: Path, *,
+                  isolation: str, entries: dict[str, str] | None = None,
                   private: list[tuple[Path, str]] = ()) -> pd.DataFrame:
-    """Write the gradebook and every student's files; ``private``: (folder, short name) pairs that
+    """Write the gradebook and every student's files; ``isolation``: the technique's name for the
+    gradebook's column (``Isolation.name``); ``private``: (folder, short name) pairs that
     student-facing text must not show (the sources' folder, the submissions, the output)."""
     PRIVATE_PLACES[:] = [(str(path), name) for path, name in private]
     out.mkdir(parents=True, exist_ok=True)
