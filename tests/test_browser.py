@@ -642,3 +642,31 @@ def test_browser_print_cuts_no_code_and_hides_buttons(browser, site):
         assert breaks and set(breaks) == {"avoid"}
     finally:
         context.close()
+
+
+def test_the_figure_a_reader_jumps_to_is_drawn_first_and_every_figure_in_the_end(browser, site):
+    """plotly.js is held back while a phone reader jumps to the lesson's last figure: once it
+    arrives, that figure is drawn before the ones above it, and then every other figure is drawn."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    held = []
+    page.route("**/plotly-cartesian.min.js", lambda route: held.append(route))  # answered after the jump
+    page.goto(f"{site}/notebooks/02_second_economy.html", wait_until="domcontentloaded")
+    uids = page.evaluate("[...document.querySelectorAll('figure.explorer, figure.course-figure')].map(f => f.id)")
+    assert len(uids) >= 3, uids
+    page.evaluate("""async (uid) => {
+        document.getElementById(uid).scrollIntoView();
+        for (let i = 0; i < 3; i++) { await new Promise(r => requestAnimationFrame(r)); }
+    }""", uids[-1])
+    assert held, "the page asked for plotly.js"
+    assert page.evaluate("!window.Plotly && !document.querySelector('.main-svg')"), "nothing is drawn yet"
+    for route in held:
+        route.continue_()
+    figures_drawn(page)
+    drawn = page.evaluate("performance.getEntriesByType('mark').map(m => m.name)"
+                          ".filter(n => n.startsWith('course:drawn:')).map(n => n.slice(13))")
+    assert drawn[0] == uids[-1], f"the figure on screen was drawn after others: {drawn}"
+    assert sorted(drawn) == sorted(uids)
+    assert page.evaluate("""(uids) => uids.every(uid =>
+        document.getElementById(uid).querySelector('svg.main-svg .cartesianlayer .trace'))""", uids)
+    context.close()

@@ -42,7 +42,7 @@ from pathlib import Path
 from sphinx.util import logging
 
 from .. import __version__
-from .._modes import PACKAGE_DIR, STATIC_DIR, STATIC_ENV, data_dir, inputs_digest
+from .._modes import PACKAGE_DIR, PLOTLY_BUNDLE, STATIC_DIR, STATIC_ENV, data_dir, inputs_digest
 from .lightpages import lighten
 
 FIGURE_MARKERS = ('class="plotly-graph-div"', 'class="explorer"')
@@ -106,8 +106,12 @@ def _reread_notebooks(app, env, added, changed, removed) -> list[str]:
 def _page_assets(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body", "")
     if any(marker in body for marker in FIGURE_MARKERS):
-        # explorer.js loads the plotly bundle itself, after the page has painted
+        # explorer.js loads the plotly bundle itself, after the page has painted; the head asks
+        # for it at low priority, so its download starts with the page instead of after the script
         app.add_js_file("explorer.js", priority=401, loading_method="defer")
+        context["metatags"] = context.get("metatags", "") + (
+            f'<link rel="preload" as="script" fetchpriority="low" '
+            f'href="{context["pathto"]("_static/" + PLOTLY_BUNDLE, 1)}">\n')
     # jupyter-book and sphinx-book-theme both set up some extensions (thebe, togglebutton), so
     # their inline scripts arrive twice; a repeated `const` declaration is a script error.
     scripts, seen = context.get("script_files", []), set()

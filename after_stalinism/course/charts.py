@@ -92,9 +92,11 @@ def rice_price_figure(unit: str = "new won", scale: str = "log", start_year: int
             text=part["place"] + " — " + part["source"],
             hovertemplate="%{x|%b %Y}: %{y:,.2f} " + unit + "/kg<br>%{text}<extra></extra>",
         ))
-    fig.add_vline(x=REDENOMINATION, line_dash="dash", line_color="#555")
-    fig.add_annotation(x=REDENOMINATION, y=1, yref="paper", text="redenomination, 30 Nov 2009",
-                       showarrow=False, xanchor="left", yanchor="bottom", font={"size": 11})
+    # The line's own label, not an annotation: plotly widens the x-axis to fit an annotation's text
+    # (on a phone, to 2020, in several slow layout passes); a shape's label stays on the line.
+    fig.add_vline(x=REDENOMINATION, line_dash="dash", line_color="#555",
+                  label={"text": "redenomination,<br>30 Nov 2009", "textposition": "end", "textangle": 0,
+                         "xanchor": "right", "yanchor": "top", "font": {"size": 11}})
     fig.update_layout(
         title=f"Rice in North Korea, won per kg (all prices in {unit})",
         yaxis={"title": f"{unit} per kg", "type": scale},

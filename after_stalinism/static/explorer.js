@@ -5,9 +5,10 @@
    panels stack, long category labels wrap, legends and colour bars go above the plot.
 
    Loading: this script is deferred, and fetches plotly.js (1.5 MB) itself once the page's text is
-   there, so a lesson paints as fast as a text page. Until a figure is drawn it shows its summary
-   and its data table (HTML in the page). Figures on screen are drawn first, the others after them,
-   one per task so the page stays responsive; `courseReady` resolves when all are drawn. An
+   there, so a lesson paints as fast as a text page (the page's head asks for it early, at low
+   priority). Until a figure is drawn it shows its summary and its data table (HTML in the page).
+   Figures on or near the screen are drawn first, the others after them (see `start`);
+   `courseReady` resolves when all are drawn. An
    explorer's precomputed runs are fetched when the reader first reaches for its controls. */
 (function () {
   "use strict";
@@ -37,31 +38,47 @@
     return loading;
   };
 
-  var jobs = [], finished;
+  var finished;
   window.courseReady = new Promise(function (resolve) { finished = resolve; });
 
+  /* Draw every queued figure, one per task so the page stays responsive. The order follows the
+     reader: a figure on or near the screen (an IntersectionObserver says which, also while the
+     reader scrolls or jumps to a section) goes before the others, which follow in page order,
+     so the figures a reader looks at are drawn first and all of them are drawn in the end (for
+     print, and for `courseReady`). Timings are left as performance marks for benchmarks/book.py. */
   function start() {
-    var queued = window.courseQueue || [];
-    queued.forEach(function (call) { jobs.push({name: call[0], uid: call[1]}); });
+    var waiting = [];
+    (window.courseQueue || []).forEach(function (call) { waiting.push({name: call[0], uid: call[1]}); });
     window.courseQueue = {push: function (call) { window[call[0]](call[1]); }};  // late arrivals: at once
-    if (!jobs.length) { finished(); return; }
-    var view = window.innerHeight * 1.5;
-    function onScreen(job) {
-      var el = document.getElementById(job.uid);
-      return el && el.getBoundingClientRect().top < view ? 0 : 1;
+    if (!waiting.length) { finished(); return; }
+    var near = {}, watch = null;
+    if ("IntersectionObserver" in window) {
+      watch = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) { near[entry.target.id] = entry.isIntersecting; });
+      }, {rootMargin: "50% 0px"});  // half a screen ahead, so a figure is ready as it scrolls in
+      waiting.forEach(function (job) {
+        var el = document.getElementById(job.uid);
+        if (el) { watch.observe(el); }
+      });
     }
-    jobs.forEach(function (job, i) { job.order = onScreen(job) * 1000 + i; });
-    jobs.sort(function (a, b) { return a.order - b.order; });
+    function nextJob() {
+      for (var i = 0; i < waiting.length; i++) {
+        if (near[waiting[i].uid]) { return waiting.splice(i, 1)[0]; }
+      }
+      return waiting.shift();
+    }
     window.courseLoadPlotly().then(function () {
-      var i = 0;
+      performance.mark("course:plotly-ready");
       (function next() {
-        if (i >= jobs.length) {
+        var job = nextJob();
+        if (!job) {
+          if (watch) { watch.disconnect(); }
           document.documentElement.classList.add("course-figures-ready");
           finished();
           return;
         }
-        var job = jobs[i++];
         try { window[job.name](job.uid); } catch (e) { console.error(e); }
+        performance.mark("course:drawn:" + job.uid);
         setTimeout(next, 0);
       })();
     }, function (e) { console.error(e); finished(); });
