@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+from html import unescape
 from pathlib import Path
 
 import nbformat
@@ -35,8 +36,8 @@ def test_links_with_query_strings_survive_the_build(built_book: Path):
     broken = {page: re.findall(r'href="[^"]*&amp;amp;[^"]*"', (built_book / f"{page}.html").read_text(encoding="utf-8"))
               for page in toc_pages()}
     assert {page: links for page, links in broken.items() if links} == {}
-    lesson_two = (built_book / "notebooks" / "02_second_economy.html").read_text(encoding="utf-8")
-    assert "Seq_Code=66609&amp;lang=g" in lesson_two  # the KBS report in its references dropdown
+    bibliography = (built_book / "book" / "bibliography.html").read_text(encoding="utf-8")
+    assert 'Seq_Code=66609&amp;lang=g"' in bibliography  # the KBS report's address, in its href
 
 
 def test_plotly_is_one_shared_local_copy_that_blocks_nothing(built_book: Path):
@@ -63,6 +64,26 @@ def test_plotly_is_one_shared_local_copy_that_blocks_nothing(built_book: Path):
         for src in re.findall(r'"src":"(runs/explorer-[\w-]+\.json)"', page):
             assert (built_book / "_static" / src).is_file()
     assert len(list((built_book / "_static" / "runs").glob("explorer-*.json"))) >= 5
+
+
+def test_web_pages_show_readers_text_not_notebook_aids(built_book: Path):
+    """The JupyterLab-only key list stays out of the book, ratings read as whole numbers, and About
+    the data names each source once, with works cited by author and year instead of their keys."""
+    from pybtex.database import parse_file
+
+    for lesson in LESSONS:
+        page = (built_book / "notebooks" / f"{lesson.stem}.html").read_text(encoding="utf-8")
+        assert "JupyterLab shows a citation as its key only" not in page, lesson.stem
+    synthesis = (built_book / "notebooks" / "05_synthesis.html").read_text(encoding="utf-8")
+    assert not re.search(r">-?\d\.0{6}<", synthesis), "a rating printed as 3.000000"
+    about = (built_book / "book" / "about_data.html").read_text(encoding="utf-8")
+    keys = set(parse_file(str(ROOT / "book" / "references.bib"), bib_format="bibtex").entries)
+    lines = re.findall(r"<strong>Sources:</strong>(.*?)</p>", about, re.S)
+    assert len(lines) >= 10
+    for line in lines:
+        items = [item.strip() for item in unescape(re.sub(r"<[^>]+>", "", line)).split("; ")]
+        assert len(items) == len(set(items)), f"a source named twice: {line[:200]}"
+        assert not keys & set(items), f"citation keys shown as sources: {sorted(keys & set(items))[:5]}"
 
 
 def test_course_data_published_beside_the_book(built_book: Path):

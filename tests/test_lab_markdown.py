@@ -41,6 +41,8 @@ def test_lesson_ends_with_its_current_references_cell(path):
     nb = nbformat.read(path, as_version=4)
     *prose, references = nb.cells
     assert references.cell_type == "markdown" and f"```{{dropdown}} {REFERENCES_TITLE}" in references.source
+    # JupyterLab only: in the book each citation already links to the bibliography
+    assert references.metadata.get("tags") == ["remove-cell"]
     assert not CITE.search(references.source), "the list itself must not need a bibliography to read"
     listed = dict(re.findall(r"^- \*\*([^*]+)\*\*: (.+)$", references.source, re.M))
     cited = _cited([c for c in prose if not is_terms_cell(c)])  # the terms cell is not shown in the book

@@ -15,7 +15,8 @@ What jupyterlab-myst 2.7 renders, checked in JupyterLab 4 in Chromium:
   ``<details>`` in JupyterLab too) listing each key the lesson cites with its reference from
   ``book/references.bib``, read with pybtex. Its first line is a MyST ``%`` comment, hidden in both,
   that marks the cell as generated. The keys are author + year, and prose should still name the
-  author where it cites ("Lankov writes ...").
+  author where it cites ("Lankov writes ..."). The cell is tagged ``remove-cell``: in the book every
+  citation is already a link to its entry in the bibliography, so a list of keys would only repeat it.
 
 Glossary terms: jupyterlab-myst resolves a ``{term}`` role only against a ``{glossary}`` on the
 same page, and the glossary is a book page of its own. So each lesson also gets a generated cell,
@@ -224,9 +225,10 @@ def update_references(nb: nbformat.NotebookNode, bib_path: Path) -> bool:
     """Make ``nb``'s last cell its current references cell (in place); True if anything changed."""
     old = [cell for cell in nb.cells if is_references_cell(cell)]
     source = references_source(cited_keys(nb.cells), bib_path)
-    if len(old) == 1 and nb.cells[-1] is old[0] and old[0].source == source:
+    if (len(old) == 1 and nb.cells[-1] is old[0] and old[0].source == source
+            and old[0].metadata.get("tags") == ["remove-cell"]):
         return False
-    cell = nbformat.v4.new_markdown_cell(source)
+    cell = nbformat.v4.new_markdown_cell(source, metadata={"tags": ["remove-cell"]})  # JupyterLab only
     if old:
         cell.id = old[0].id  # an updated cell stays the same cell (no diff noise in its id)
     nb.cells = [each for each in nb.cells if not is_references_cell(each)] + [cell]
