@@ -8,10 +8,11 @@ Usage::
 Debian's Chromium (the one the browser tests use, driven by Playwright) opens each page of the
 built book, turns every figure and explorer into a static image of its default state
 (``Plotly.toImage``) and lists the explorer's default settings under it. The pages' contents are
-then put into one document: a title page and contents, the pages in the book's order with their
-links turned into links inside the PDF (cross-references, glossary terms, citations), the glossary
-and bibliography, and an appendix with the answers to the self-checks. Chromium prints that
-document to PDF. Nothing is downloaded.
+then put into one document: a title page and contents (with page numbers), the pages in the book's
+order with their links turned into links inside the PDF (cross-references, glossary terms,
+citations), and an appendix with the answers to the self-checks. The course's PDF has the whole
+glossary and bibliography; a lesson's has only the terms its page links to and the works it (or
+those terms' definitions) cites. Chromium prints that document to PDF. Nothing is downloaded.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import contextlib
 import functools
 import html
 import http.server
+import io
 import os
 import subprocess
 import sys
@@ -34,10 +36,12 @@ from bs4 import BeautifulSoup
 
 from .._modes import PACKAGE_DIR
 from ..course.lessons import toc_pages
+from .lab_markdown import REFERENCES_TITLE
 
 ROOT = PACKAGE_DIR.parent  # the course checkout
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-BACK_MATTER = ["book/glossary", "book/bibliography"]
+GLOSSARY, BIBLIOGRAPHY = "book/glossary", "book/bibliography"
+BACK_MATTER = [GLOSSARY, BIBLIOGRAPHY]
 PRINT_FILE = "_print.html"
 
 # Run in each page: figures become images of their current (default) state, explorers list their
@@ -77,16 +81,18 @@ body { font-family: "DejaVu Serif", "Noto Serif CJK KR", Georgia, serif; font-si
 h1, h2, h3, h4 { font-family: "DejaVu Sans", "Noto Sans CJK KR", Arial, sans-serif; break-after: avoid; }
 .print-page, .print-appendix { break-before: page; }
 .print-cover { text-align: center; padding-top: 30%; }
-.print-toc a { color: #111; text-decoration: none; }
+a[href] { color: #0b3d91; }  /* an <a> whose target this PDF lacks is plain text */
+.print-toc a { color: #111; text-decoration: none; display: flex; gap: 1em; }
+.print-toc-page { margin-left: auto; }
 .print-toc ol { list-style: none; padding-left: 0; }
-a { color: #0b3d91; }
 img.print-figure { width: 100%; max-width: 100%; break-inside: avoid; }
 figure { break-inside: avoid; margin: 1em 0; }
 .figure-title { font-weight: bold; }
 .figure-note, .print-settings { font-size: 9pt; color: #333; }
 pre { white-space: pre-wrap; font-size: 8.5pt; background: #f6f6f6; padding: 0.5em; }
 table { border-collapse: collapse; font-size: 9pt; } td, th { border: 1px solid #bbb; padding: 2px 4px; }
-.headerlink, .course-finish, .toggle-details__summary, button.toggle-button, .copybtn, \
+/* web-only: details.hide is a code cell's folded source ("Show code cell source") */
+.headerlink, .course-finish, details.hide, .toggle-details__summary, button.toggle-button, .copybtn, \
 .prev-next-area, details.figure-data, .figure-summary, .course-sr-only { display: none !important; }
 .self-check-key[hidden] { display: none; }
 .print-appendix .self-check-key { display: block; }
@@ -119,29 +125,104 @@ def _key(page: str) -> str:
     return page.replace("/", "--")
 
 
-def assemble(title: str, snapshots: dict[str, str]) -> str:
-    """One printable HTML document from page snapshots ({page: article HTML}), links rewritten."""
-    included = set(snapshots)
-    body, toc, answers = [], [], []
+def _in_book(page: str, href: str) -> tuple[str, str] | None:
+    """(page, fragment) that ``href`` on book page ``page`` points to, or None for a link out of the book."""
+    target = urlparse(urljoin(f"http://book/{page}.html", href))
+    if target.netloc != "book":
+        return None
+    return target.path.lstrip("/").removesuffix(".html"), target.fragment
+
+
+def links_to(inner: str, page: str, target: str) -> list[str]:
+    """The fragments of the links in ``inner`` (a snapshot of book page ``page``) to book page
+    ``target``, in order, each once: e.g. the glossary terms or the works a lesson links to."""
+    found: list[str] = []
+    for a in BeautifulSoup(inner, "html.parser").find_all("a", href=True):
+        name, fragment = _in_book(page, a["href"]) or ("", "")
+        if name == target and fragment and fragment not in found:
+            found.append(fragment)
+    return found
+
+
+def excerpt(inner: str, entries: str, keep: set[str], note: str) -> str | None:
+    """``inner`` (a snapshot of the glossary or bibliography) with only the ``entries`` (a CSS
+    selector: ``dt`` terms, ``div.citation`` works) whose id is in ``keep``, and ``note`` in place of
+    the page's introduction; None if no entry is kept."""
+    soup = BeautifulSoup(inner, "html.parser")
+    kept = 0
+    for entry in soup.select(entries):
+        if entry.get("id") in keep:
+            kept += 1
+            continue
+        if entry.name == "dt":  # a term's definition follows it
+            for sibling in list(entry.find_next_siblings()):
+                if sibling.name != "dd":
+                    break
+                sibling.decompose()
+        entry.decompose()
+    if not kept:
+        return None
+    heading = soup.find("h1")
+    for intro in heading.find_next_siblings("p"):
+        intro.decompose()  # it speaks of (and cites) the whole course
+    paragraph = soup.new_tag("p", attrs={"class": "print-excerpt-note"})
+    paragraph.string = note
+    heading.insert_after(paragraph)
+    return soup.decode()
+
+
+def lesson_back_matter(lesson: str, snapshots: dict[str, str]) -> dict[str, str]:
+    """The glossary and bibliography of ``lesson``'s PDF, from the page snapshots: the terms the
+    lesson's page links to, and the works it or those terms' definitions cite (so that every
+    citation printed has its entry). A part with nothing to show is left out."""
+    terms = set(links_to(snapshots[lesson], lesson, GLOSSARY))
+    glossary = excerpt(snapshots[GLOSSARY], "dt", terms,
+                       "The terms this lesson uses. The course edition has the whole glossary.")
+    works = set(links_to(snapshots[lesson], lesson, BIBLIOGRAPHY))
+    if glossary:
+        works |= set(links_to(glossary, GLOSSARY, BIBLIOGRAPHY))
+    bibliography = excerpt(snapshots[BIBLIOGRAPHY], "div.citation", works,
+                           "The works this lesson and its glossary entries cite. "
+                           "The course edition has the whole bibliography.")
+    return {name: part for name, part in ((GLOSSARY, glossary), (BIBLIOGRAPHY, bibliography)) if part}
+
+
+def assemble(title: str, snapshots: dict[str, str], page_numbers: dict[str, int] | None = None) -> str:
+    """One printable HTML document from page snapshots ({page: article HTML}), links rewritten;
+    the contents show each entry's page from ``page_numbers`` ({anchor: page} of an earlier printing)."""
+    soups, ids = {}, set()
     for page, inner in snapshots.items():
         soup = BeautifulSoup(inner, "html.parser")
         for tag in soup.find_all("script"):
             tag.decompose()  # the PDF is static: figures are images already
+        for summary in soup.select("details > summary"):
+            if summary.get_text(" ", strip=True) == REFERENCES_TITLE:
+                summary.parent.decompose()  # the keys for JupyterLab, folded: the PDF prints the works
         for tag in soup.find_all(id=True):
             tag["id"] = f"{_key(page)}--{tag['id']}"
-        base = f"http://book/{page}.html"
+            ids.add(tag["id"])
+        ids.add(_key(page))
+        soups[page] = soup
+
+    def contents_entry(anchor: str, name: str) -> str:
+        number = (page_numbers or {}).get(anchor)
+        shown = f'<span class="print-toc-page">{number}</span>' if number else ""
+        return f'<li><a href="#{anchor}"><span>{html.escape(name)}</span>{shown}</a></li>'
+
+    body, toc, answers = [], [], []
+    for page, soup in soups.items():
         for a in soup.find_all("a", href=True):
-            target = urlparse(urljoin(base, a["href"]))
-            if target.netloc != "book":
+            target = _in_book(page, a["href"])
+            if target is None:
                 continue  # a link out of the book stays as it is
-            name = target.path.lstrip("/").removesuffix(".html")
-            if name in included:
-                a["href"] = f"#{_key(name)}--{target.fragment}" if target.fragment else f"#{_key(name)}"
+            anchor = f"{_key(target[0])}--{target[1]}" if target[1] else _key(target[0])
+            if anchor in ids:
+                a["href"] = f"#{anchor}"
             else:
-                del a["href"]  # a page this PDF does not contain
+                del a["href"]  # a page or an entry this PDF does not contain
         heading = soup.find("h1")
         name = heading.get_text(" ", strip=True).replace("#", "").strip() if heading else page
-        toc.append(f'<li><a href="#{_key(page)}">{html.escape(name)}</a></li>')
+        toc.append(contents_entry(_key(page), name))
         for key in soup.select(".self-check-key"):
             key.extract()
             answers.append(f'<h2 id="answers--{_key(page)}">{html.escape(name)}</h2>{key.decode()}')
@@ -155,7 +236,7 @@ def assemble(title: str, snapshots: dict[str, str]) -> str:
         body.append(f'<section class="print-page" id="{_key(page)}">{soup.decode()}</section>')
     appendix = ""
     if answers:
-        toc.append('<li><a href="#answers">Appendix: answers to the self-checks</a></li>')
+        toc.append(contents_entry("answers", "Appendix: answers to the self-checks"))
         appendix = (f'<section class="print-appendix" id="answers"><h1>Appendix: answers to the self-checks</h1>'
                     f'{"".join(answers)}</section>')
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
@@ -164,6 +245,23 @@ def assemble(title: str, snapshots: dict[str, str]) -> str:
             f'<p>Print edition of the course book. Figures show each explorer in its default state.</p></section>'
             f'<nav class="print-toc print-page"><h1>Contents</h1><ol>{"".join(toc)}</ol></nav>'
             f'{"".join(body)}{appendix}</body></html>')
+
+
+def destination_pages(pdf: bytes) -> dict[str, int]:
+    """{anchor: page number} in a printed ``pdf``: Chromium names a destination after each id that a
+    link points to, so every entry of the contents has one."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    return {name.lstrip("/"): reader.get_destination_page_number(dest) + 1
+            for name, dest in reader.named_destinations.items()}
+
+
+PDF_OPTIONS = dict(format="A4", print_background=True, outline=True, tagged=True, display_header_footer=True,
+                   header_template="<span></span>",
+                   footer_template='<div style="font-size:8pt;width:100%;text-align:center">'
+                                   '<span class="pageNumber"></span></div>',
+                   margin={"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"})
 
 
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -231,15 +329,23 @@ def print_edition(html_dir: Path, out_dir: Path, only_lessons: list[int] | None 
                         page.goto(f"{site}/{name}.html", wait_until="load")
                         page.wait_for_timeout(200)
                         snapshots[name] = page.evaluate(SNAPSHOT_JS)
-                heading = title if path.stem == "course" else f"{title}: lesson {path.stem.split('-')[1]}"
-                document = assemble(heading, {n: snapshots[n] for n in pages})
-                (html_dir / PRINT_FILE).write_text(document, encoding="utf-8")
-                page.goto(f"{site}/{PRINT_FILE}", wait_until="load")
-                page.pdf(path=str(path), format="A4", print_background=True, outline=True, tagged=True,
-                         display_header_footer=True, header_template="<span></span>",
-                         footer_template='<div style="font-size:8pt;width:100%;text-align:center">'
-                                         '<span class="pageNumber"></span></div>',
-                         margin={"top": "18mm", "bottom": "20mm", "left": "16mm", "right": "16mm"})
+                if path.stem == "course":
+                    heading, chosen = title, {n: snapshots[n] for n in pages}
+                else:
+                    heading, lesson = f"{title}: lesson {path.stem.split('-')[1]}", pages[0]
+                    chosen = {lesson: snapshots[lesson], **lesson_back_matter(lesson, snapshots)}
+                # The contents' page numbers come from a printing: print again until they hold
+                # (twice, unless adding the numbers moves a page).
+                page_numbers: dict[str, int] = {}
+                for _ in range(4):
+                    (html_dir / PRINT_FILE).write_text(assemble(heading, chosen, page_numbers), encoding="utf-8")
+                    page.goto(f"{site}/{PRINT_FILE}", wait_until="load")
+                    pdf = page.pdf(**PDF_OPTIONS)
+                    printed = destination_pages(pdf)
+                    if printed == page_numbers:
+                        break
+                    page_numbers = printed
+                path.write_bytes(pdf)
                 written.append(path)
             context.close()
         finally:
