@@ -126,7 +126,7 @@ def timeline_figure() -> go.Figure:
         text=frame["date_as_reported"] + ": " + frame["event"],
         hovertemplate="%{text}<extra></extra>", name="events",
     ))
-    fig.update_layout(title="Timeline, 1945–2025 (hover for each event and its date)",
+    fig.update_layout(title="Timeline, 1945–2025 (tap or hover on a dot for its event and date)",
                       xaxis_title="year", yaxis={"categoryorder": "array", "categoryarray": rows[::-1],
                                                  "ticklabelstandoff": 14},  # the bottom row's label clears "1940"
                       height=440, showlegend=False)
@@ -167,23 +167,36 @@ def _millions(low: float, high: float) -> str:
 
 
 def famine_estimates_figure() -> go.Figure:
-    """Each famine death estimate as a range, grouped by the wave it belongs to."""
+    """Each famine death estimate, grouped by the wave it belongs to: a range as a bar from its low to
+    its high figure, a single figure as a marker (a bar would be too thin to see)."""
     frame = load("famine_estimates").iloc[::-1]
     colours = {"official": "#525252", "contemporaneous": "#8c2d04", "pre-census demographic": "#08519c",
                "census-based": "#41ab5d", "later summary": "#6a51a3"}
-    fig = go.Figure()
+    frame = frame.assign(row=["<br>".join(textwrap.wrap(who, 40)) for who in frame["who"]],
+                         label=[_millions(low, high) for low, high in zip(frame["low"], frame["high"])],
+                         hover=["<br>".join(textwrap.wrap(text, 30)) for text in frame["estimate"]])
+    fig, rows = go.Figure(), []
     for wave, colour in colours.items():
         part = frame[frame["wave"] == wave]
-        fig.add_trace(go.Bar(
-            y=["<br>".join(textwrap.wrap(who, 40)) for who in part["who"]],
-            x=(part["high"] - part["low"]).where(part["high"] > part["low"], 8000),
-            base=part["low"], orientation="h", name=wave, marker_color=colour,
-            text=[_millions(low, high) for low, high in zip(part["low"], part["high"])], textposition="outside",
-            customdata=part["estimate"], hovertemplate="%{customdata}<br>%{y}<extra>" + wave + "</extra>",
-        ))
+        rows += list(part["row"])  # from the bottom up: the waves in order
+        ranges, points = part[part["high"] > part["low"]], part[part["high"] <= part["low"]]
+        # A short hover label (the row already names who): it fits beside a mark on a phone.
+        shared = {"name": wave, "legendgroup": wave, "cliponaxis": False,
+                  "hovertemplate": "%{customdata}<br><i>" + wave + "</i><extra></extra>"}
+        if len(ranges):
+            fig.add_trace(go.Bar(y=ranges["row"], x=ranges["high"] - ranges["low"], base=ranges["low"],
+                                 orientation="h", marker_color=colour, text=ranges["label"],
+                                 textposition="outside", customdata=ranges["hover"], **shared))
+        if len(points):
+            fig.add_trace(go.Scatter(y=points["row"], x=points["low"], mode="markers+text",
+                                     marker={"symbol": "diamond", "size": 13, "color": colour,
+                                             "line": {"width": 1, "color": "white"}},
+                                     text=points["label"], textposition="middle right",
+                                     customdata=points["hover"], showlegend=not len(ranges), **shared))
     fig.update_layout(title="Estimates of excess deaths in the famine of the 1990s",
-                      xaxis={"title": "deaths", "tickformat": ",", "range": [0, 4_200_000]},
-                      yaxis={"automargin": True}, height=640, barmode="overlay")
+                      xaxis={"title": "deaths", "tickformat": "~s", "range": [0, 4_200_000]},  # "1M": fits
+                      yaxis={"automargin": True, "categoryorder": "array", "categoryarray": rows},
+                      height=640, barmode="overlay")
     return data_note(legend_on_top(fig, rows=2), "famine_estimates")
 
 
@@ -198,7 +211,7 @@ def income_shares_figure() -> go.Figure:
         hovertemplate="%{y}: %{text}<br>%{customdata}<extra></extra>",
     ))
     fig.update_layout(title="How much of households' income came from outside the state?",
-                      xaxis={"title": "per cent (the measures differ: see hover)", "range": [0, 100]},
+                      xaxis={"title": "per cent (measures differ: tap or hover)", "range": [0, 100]},
                       yaxis={"automargin": True, "autorange": "reversed"}, height=440, showlegend=False)
     return data_note(fig, "income_shares", remark="The Soviet 23% is a share of spending, not income.")
 

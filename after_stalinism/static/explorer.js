@@ -2,7 +2,8 @@
 
    A figure's title and source note are HTML around the plot (after_stalinism.display.webfigure); the
    layout is adapted to the screen it is drawn on (courseLayout): on a narrow screen side-by-side
-   panels stack, long category labels wrap, legends and colour bars go above the plot.
+   panels stack, long category labels wrap, legends and colour bars go above the plot; at any width
+   the values printed beside bars and markers get the room they need (courseFitLabels).
 
    Loading: this script is deferred, and fetches plotly.js (1.5 MB) itself once the page's text is
    there, so a lesson paints as fast as a text page (the page's head asks for it early, at low
@@ -109,6 +110,42 @@
     return seen;
   }
 
+  /* A trace that prints its values beside its marks: bars with outside labels, markers with text. */
+  function labelled(trace) {
+    if (!Array.isArray(trace.text)) { return false; }
+    if (trace.type === "bar") { return trace.textposition === "outside"; }
+    return trace.type === "scatter" && /text/.test(trace.mode || "");
+  }
+
+  /* After a draw: a value label beside a mark must not be cut. Plotly cuts it at the plot area (if
+     its trace clips) or at the figure's edge: such traces stop clipping, and the right margin grows
+     by what the widest overhanging label needs (one relayout). Resolves to the plot. */
+  window.courseFitLabels = function (gd) {
+    var size = gd._fullLayout && gd._fullLayout._size, svg = gd.querySelector("svg.main-svg");
+    if (!size || !svg) { return Promise.resolve(gd); }
+    var edge = svg.getBoundingClientRect(), left = edge.left + size.l, width = edge.width - size.l;
+    var plotRight = left + size.w, margin = size.r, clipped = [], pad = 4;
+    var groups = gd.querySelectorAll(".barlayer .trace, .scatterlayer .trace");
+    Array.prototype.forEach.call(groups, function (group) {
+      var cd = group.__data__, trace = cd && cd[0] && cd[0].trace;
+      if (!trace || !labelled(trace)) { return; }
+      Array.prototype.forEach.call(group.querySelectorAll("text"), function (text) {
+        var box = text.getBoundingClientRect();
+        var limit = trace.cliponaxis === false ? edge.right - pad : plotRight;
+        if (!box.width || box.right <= limit) { return; }
+        if (clipped.indexOf(trace.index) < 0) { clipped.push(trace.index); }
+        // The label starts at a share `at` of the plot's width; with a right margin m it ends at
+        // left + at * (width - m) + its width, which must stay inside the figure.
+        var at = (box.left - left) / size.w, room = width - pad - box.width;
+        if (at > 0 && room > 0) { margin = Math.max(margin, width - room / at); }
+      });
+    });
+    if (!clipped.length) { return Promise.resolve(gd); }
+    margin = Math.min(Math.ceil(margin), width / 2);
+    return Plotly.update(gd, {cliponaxis: false}, {"margin.r": margin}, clipped)
+      .then(function () { return gd; });
+  };
+
   /* The layout to draw `layout` with at `width` px (a new object; `data` is read, not changed). */
   window.courseLayout = function (data, layout, width, narrow) {
     var out = copy(layout);
@@ -120,18 +157,24 @@
     out.margin = Object.assign({}, out.margin, {l: 8, r: 8, t: 8, b: 8});
     var narrowLegend = {orientation: "h", x: 0, xanchor: "left", y: 1.02, yanchor: "bottom"};
     out.legend = Object.assign({}, out.legend, narrowLegend, {entrywidth: 0, entrywidthmode: "pixels"});
-    // Side-by-side panels: stack them, each with the full width.
+    // Side-by-side panels: stack them, each with the full width. Between them only the first
+    // panel's tick labels and the second's title: a gap of about 70 px of a plot area about 130 px
+    // shorter than the figure (its legend and margins).
     if (out.xaxis2 && out.yaxis2) {
       var titles = (out.annotations || []).filter(function (a) {
         return a.xref === "paper" && a.yref === "paper" && a.y >= 0.99;
       });
+      out.height = Math.round((out.height || 450) * 1.2);
+      var lower = 0.38, gap = 70 / (out.height - 130);
       out.xaxis = Object.assign({}, out.xaxis, {domain: [0, 1]});
       out.xaxis2 = Object.assign({}, out.xaxis2, {domain: [0, 1]});
-      out.yaxis = Object.assign({}, out.yaxis, {domain: [0.6, 1]});
-      out.yaxis2 = Object.assign({}, out.yaxis2, {domain: [0, 0.3]});
+      out.yaxis = Object.assign({}, out.yaxis, {domain: [lower + gap, 1]});
+      out.yaxis2 = Object.assign({}, out.yaxis2, {domain: [0, lower]});
       titles.sort(function (a, b) { return a.x - b.x; });
-      titles.forEach(function (a, i) { a.x = 0; a.xanchor = "left"; a.y = i === 0 ? 1 : 0.3; a.yanchor = "bottom"; });
-      out.height = Math.round((out.height || 450) * 1.45);
+      titles.forEach(function (a, i) {
+        a.x = 0; a.xanchor = "left"; a.y = i === 0 ? 1 : lower; a.yanchor = "bottom";
+      });
+      out.legend.y = 1 + 28 / (out.height - 130);  // above the first panel's title
     }
     // Category labels: wrap long ones instead of letting them run into each other.
     ["x", "y"].forEach(function (axis) {
@@ -161,14 +204,11 @@
         }
       });
     });
-    // Labels printed beside bars: short ones stay ("0.22 million" becomes "0.22 m"), so a thin bar
-    // is not an empty row; long ones would run off a narrow plot and stay in the hover text only.
+    // Values printed beside bars and markers stay, shortened ("0.22 million" becomes "0.22 m"):
+    // every row shows its value. courseFitLabels gives them the room they need.
     data.forEach(function (trace) {
-      if (trace.type !== "bar" || trace.textposition !== "outside" || !Array.isArray(trace.text)) { return; }
+      if (!labelled(trace)) { return; }
       trace.text = trace.text.map(function (t) { return String(t).replace(/ million\b/, " m"); });
-      if (trace.text.some(function (t) { return t.length > 9; })) { trace.textposition = "none"; return; }
-      trace.textposition = "auto";  // inside a long bar (where an outside label would leave the plot)
-      trace.cliponaxis = true;
     });
     // Colour bars go above the plot, across it.
     data.forEach(function (trace) {
@@ -196,6 +236,7 @@
       narrow = window.courseIsNarrow();
       var data = copy(figure.data);  // plotly.js writes into the objects it is given
       return Plotly.react(plot, data, window.courseLayout(data, figure.layout, width, narrow), settings())
+        .then(window.courseFitLabels)
         .then(function (gd) { window.courseAfterDraw(plot); return gd; });
     }
     window.addEventListener("resize", function () {
