@@ -146,7 +146,8 @@
       .then(function () { return gd; });
   };
 
-  /* The layout to draw `layout` with at `width` px (a new object; `data` is read, not changed). */
+  /* The layout to draw `layout` with at `width` px (a new object). On a narrow screen it also fits the
+     traces in `data` (shorter value labels, colour bars above the plot), so pass a copy. */
   window.courseLayout = function (data, layout, width, narrow) {
     var out = copy(layout);
     out.autosize = true;
