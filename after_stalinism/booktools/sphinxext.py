@@ -19,6 +19,9 @@ Listed in ``_config.yml`` under ``sphinx.extra_extensions``. It
   ``.secondary-toggle`` in the page, which is a hidden duplicate in the top bar
   (pydata/pydata-sphinx-theme#2451, executablebooks/sphinx-book-theme#988); the duplicates are
   removed, so ☰ and "On this page" open by tap, click and keyboard;
+* tells a reader of an exercise set's page how to work it (:func:`_exercise_note`): the book has
+  no kernel, so the set's JupyterLab instructions (a ``remove-cell`` cell: "press Shift+Enter")
+  give way to a note linking the How-to's section on running the notebooks and the repository;
 * refuses (a warning, an error under ``-W``) launch buttons that point at the placeholder
   repository: ``repository.url`` in ``_config.yml`` is the one setting to make before publishing;
 * after the build, draws the theme's icons as inline SVG and drops unused theme CSS
@@ -39,6 +42,7 @@ import re
 import shutil
 from pathlib import Path
 
+from docutils import nodes
 from sphinx.util import logging
 
 from .. import __version__
@@ -51,6 +55,8 @@ PLACEHOLDER_REPOSITORY = "https://github.com/your-org/after-stalinism"
 ROOT_MARK = "@root/"  # an href or src starting with this is relative to the site's root
 RUNS_DIR = "_static/runs"
 DATA_DIR = "data"  # the course's CSV files in the built site
+EXERCISES_DIR = "exercises/"  # exercise sets: a notebook each (index.md is their list)
+HOW_TO_EXERCISES = ("book/how_to_use", "doing-the-exercises")  # the page and section on working them
 logger = logging.getLogger(__name__)
 
 
@@ -123,6 +129,34 @@ def _page_assets(app, pagename, templatename, context, doctree) -> None:
             seen.add(key)
             unique.append(script)
     scripts[:] = unique
+
+
+def _exercise_note(app, doctree, docname) -> None:
+    """Above an exercise set's set-up cell, tell a web reader how to work the set.
+
+    The notebook's own instruction ("click it, then press Shift+Enter") is for JupyterLab and is
+    tagged ``remove-cell``, so the book leaves it out; a web page has no kernel to run cells in."""
+    if (app.builder.format != "html" or not docname.startswith(EXERCISES_DIR)
+            or not str(app.env.doc2path(docname)).endswith(".ipynb")):
+        return
+    setup = next(doctree.findall(lambda n: isinstance(n, nodes.container) and n.get("nb_element") == "cell_code"),
+                 None)
+    if setup is None:
+        return
+    page, section = HOW_TO_EXERCISES
+    if section not in app.env.get_doctree(page).ids:
+        logger.warning(f"exercise pages link to {page}#{section}, which does not exist any more",
+                       location=docname, type="after_stalinism", subtype="exercises")
+    repository = str((app.config.html_theme_options or {}).get("repository_url") or PLACEHOLDER_REPOSITORY)
+    howto = f"{app.builder.get_relative_uri(docname, page)}#{section}"
+    note = nodes.note("", nodes.paragraph(
+        "", "", nodes.strong(text="To work these exercises, open this notebook in JupyterLab"),
+        nodes.Text(": a web page cannot run its cells. "),
+        nodes.reference(text="How to use this course: doing the exercises", refuri=howto, internal=True),
+        nodes.Text(" says how to get the notebooks from "),
+        nodes.reference(text="the course's repository", refuri=repository),
+        nodes.Text(" and run them.")), classes=["exercise-web-note"])
+    setup.parent.insert(setup.parent.index(setup), note)
 
 
 # Markup from the theme and Sphinx that axe-core reports as serious: accessible names that
@@ -238,6 +272,7 @@ def _fix_theme_markup(app, exception) -> None:
 def setup(app):
     app.connect("config-inited", _configure)
     app.connect("env-get-outdated", _reread_notebooks)
+    app.connect("doctree-resolved", _exercise_note)
     app.connect("html-page-context", _page_assets, priority=900)
     app.connect("build-finished", _fix_theme_markup)
     app.add_css_file("course.css")

@@ -2,12 +2,15 @@
 
 The quiz engine is jupyterquiz (its JavaScript runs in the reader's browser). This module packs a
 quiz into one self-contained HTML fragment instead of jupyterquiz's two separate outputs, so the
-book page gets it as ordinary HTML, and fixes four details on the way:
+book page gets it as ordinary HTML, and fixes five details on the way:
 
 * the element id is derived from the questions, so rebuilding the book gives the same page;
 * the numeric answer box gets a real ``<label for=...>`` (screen readers announce it) and says
   that Enter submits the answer;
 * feedback is an ARIA live region, so a screen reader reads it out when it appears;
+* the keyboard answers only on purpose: arrow keys move through a question's choices without
+  answering (a radio's own click on each move would submit, and store, every choice passed), Space
+  or Enter answers, and focus stays on the answer box after Enter (jupyterquiz dropped it);
 * it never fetches MathJax from a CDN (the book must work offline; the quizzes use no mathematics).
 
 Questions are jupyterquiz dictionaries. Use the helpers to write them::
@@ -57,6 +60,10 @@ _PATCHES = {
     "this.fbDiv.className = 'Feedback';":
         "this.fbDiv.className = 'Feedback'; this.fbDiv.setAttribute('aria-live', 'polite');",
     "script.src = 'https://cdn.jsdelivr.net/npm/mathjax@3/es5/tex-svg.js';": "return;",
+    # Focus stays on the answer box after Enter: jupyterquiz blurred it (focus fell to <body>) and,
+    # after a right answer, moved it to the next box, which emptied that box.
+    "ths.blur();": "",
+    "nextInput.focus();": "",
 }
 # jupyterquiz typesets with any global ``MathJax`` it finds. JupyterLab's has no ``version`` (a
 # TypeError on render and on every answer) and jupyter-book's may lack ``typeset``: typeset only
@@ -65,6 +72,34 @@ _MATHJAX_TESTS = ("typeof MathJax != 'undefined'", "typeof MathJax !== 'undefine
 _MATHJAX_GUARD = ("function courseMathJaxUsable() { var M = window.MathJax; "
                   "return typeof M !== 'undefined' && M !== null && typeof M.version === 'string' && "
                   "(M.version[0] === '2' ? !!(M.Hub && M.Hub.Queue) : typeof M.typeset === 'function'); }\n")
+
+# Choices are radio buttons inside labels that answer on click, and the browser clicks the radio an
+# arrow key moves to: those clicks are stopped before the label (and the reader's stored progress)
+# sees them, and Space or Enter answers the focused choice. One listener on the document, installed
+# once, serves every quiz (in JupyterLab a quiz's element may not exist yet when its script runs).
+_KEYBOARD_GUARD = """(function () {
+  if (window.courseQuizKeys) { return; }
+  window.courseQuizKeys = true;
+  var moving = false;
+  document.addEventListener("keydown", function (event) {
+    var radio = event.target;
+    if (!radio.matches || !radio.matches(".self-check .MCButton input[type=radio]")) { return; }
+    moving = event.key.indexOf("Arrow") === 0;  // the browser then clicks the choice it moves to
+    if (event.key === " " || event.key === "Enter") {
+      event.preventDefault();  // Space would click only an unchecked radio, and on key up
+      radio.checked = true;
+      radio.closest(".MCButton").click();
+    }
+  }, true);
+  document.addEventListener("keyup", function () { moving = false; }, true);
+  document.addEventListener("click", function (event) {
+    if (moving && event.target.closest && event.target.closest(".self-check")) {
+      moving = false;
+      event.stopPropagation();
+    }
+  }, true);
+})();
+"""
 
 
 def multiple_choice(question: str, correct: str, wrong: Mapping[str, str],
@@ -113,7 +148,7 @@ class SelfCheck:
             raise RuntimeError("jupyterquiz changed: cannot guard its use of MathJax")
         for test in _MATHJAX_TESTS:
             script = script.replace(test, "courseMathJaxUsable()")
-        script = _MATHJAX_GUARD + script
+        script = _MATHJAX_GUARD + _KEYBOARD_GUARD + script
         script = script.replace("</", "<\\/")  # keep the script from closing its own tag
         # Answers are shuffled in the reader's browser, so the right one is not always first.
         div = render_div(div_id, shuffle_questions=False, shuffle_answers=True, preserve_responses=False,

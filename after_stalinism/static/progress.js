@@ -108,10 +108,12 @@
     save(state);
   }
 
+  // Bubble phase: a click the quiz stops on its way down (the browser's, on a choice an arrow key
+  // moved to; see display/selfcheck.py) is no answer and is not kept.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest(".self-check .MCButton");
     if (button) { remember(button.closest(".Quiz"), {choice: button.textContent.trim()}); }
-  }, true);
+  });
   document.addEventListener("keypress", function (event) {
     var box = event.target.closest && event.target.closest(".self-check input.Input-text");
     if (box && (event.key === "Enter" || event.keyCode === 13)) { remember(box.closest(".Quiz"), {typed: box.value}); }
