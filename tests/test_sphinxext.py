@@ -67,14 +67,9 @@ def test_explorer_runs_move_to_a_file_and_the_page_keeps_the_default(tmp_path):
     assert externalise_runs(out, tmp_path) == out, "a page already done is left as it is (rebuilds)"
 
 
-def test_hidden_sidebar_toggles_removed_and_figure_calls_queued():
-    from after_stalinism.booktools.sphinxext import HIDDEN_TOGGLE, INLINE_CALL, QUEUED_CALL
+def test_figure_calls_join_the_queue_the_deferred_script_reads():
+    from after_stalinism.booktools.sphinxext import INLINE_CALL, QUEUED_CALL
 
-    header = ('<div class="bd-header__inner"><button class="pst-navbar-icon sidebar-toggle primary-toggle" '
-              'aria-label="Site navigation">\n<span class="fa-solid fa-bars"></span>\n</button></div>'
-              '<button class="sidebar-toggle primary-toggle btn btn-sm" title="Toggle primary sidebar">x</button>')
-    out = HIDDEN_TOGGLE.sub("", header)
-    assert out.count("primary-toggle") == 1 and "btn btn-sm" in out
     call = INLINE_CALL.sub(QUEUED_CALL, '<script>courseFigure("figure-1a2b");</script>')
     assert call == '<script>(self.courseQueue=self.courseQueue||[]).push(["courseFigure","figure-1a2b"]);</script>'
 

@@ -14,11 +14,6 @@ Listed in ``_config.yml`` under ``sphinx.extra_extensions``. It
   (``_static/runs/``) that the page fetches when the reader first uses a control, copies the
   course's CSV files into the site (``data/``) for the figures' "download the data" links, and
   resolves links written relative to the site's root (``@root/``, see :func:`site_relative`);
-* binds the theme's sidebar toggles to the buttons a reader sees: pydata-sphinx-theme 0.17.1 and
-  sphinx-book-theme 1.3 attach their handlers to the *first* ``.primary-toggle`` /
-  ``.secondary-toggle`` in the page, which is a hidden duplicate in the top bar
-  (pydata/pydata-sphinx-theme#2451, executablebooks/sphinx-book-theme#988); the duplicates are
-  removed, so ☰ and "On this page" open by tap, click and keyboard;
 * tells a reader of an exercise set's page how to work it (:func:`_exercise_note`): the book has
   no kernel, so the set's JupyterLab instructions (a ``remove-cell`` cell: "press Shift+Enter")
   give way to a note linking the How-to's section on running the notebooks and the repository;
@@ -180,10 +175,6 @@ ACCESSIBILITY_FIXES = {
 }
 
 
-# The top bar's copies of the sidebar toggles, hidden by the theme's CSS but the first in the page,
-# so the only ones the theme's scripts bind (pydata-sphinx-theme#2451, sphinx-book-theme#988).
-HIDDEN_TOGGLE = re.compile(r'<button class="pst-navbar-icon sidebar-toggle (?:primary|secondary)-toggle"'
-                           r'[^>]*>.*?</button>', re.S)
 # A self-check's code cell holds its answers: the web page shows the questions only.
 SELF_CHECK_SOURCE = re.compile(r'<details class="[^"]*\bhide above-input">(?:(?!</details>).)*</details>\s*'
                                r'(?=<div class="cell_output docutils container">\s*<div class="output text_html">\s*'
@@ -256,7 +247,6 @@ def _fix_theme_markup(app, exception) -> None:
         html = original = page.read_text(encoding="utf-8")
         for old, new in ACCESSIBILITY_FIXES.items():
             html = html.replace(old, new)
-        html = HIDDEN_TOGGLE.sub("", html)
         html = SELF_CHECK_SOURCE.sub("", html)
         html = INLINE_CALL.sub(QUEUED_CALL, html)
         html = externalise_runs(html, outdir)
