@@ -57,6 +57,7 @@ class Slider:
     fmt: str = "{}"
 
     def options(self) -> list[tuple[str, Any]]:
+        """(label, value) for each step, in order, the label formatted with ``fmt``."""
         return [(self.fmt.format(v), v) for v in self.values]
 
 
@@ -76,6 +77,7 @@ class Choice:
     default: str | None = None
 
     def options(self) -> list[tuple[str, Any]]:
+        """(label, value) for each option, in the order given."""
         return list(self.options_map.items())
 
 
@@ -174,15 +176,18 @@ class Explorer(TwinDisplay):
 
     @property
     def n_runs(self) -> int:
+        """How many runs the grid makes (and the book precomputes): the product of the controls' sizes."""
         n = 1
         for control in self.controls.values():
             n *= len(control.options())
         return n
 
     def defaults(self) -> dict[str, Any]:
+        """Each control's default value by parameter name: the run shown first, live and in the book."""
         return {name: c.options()[_default_index(c)][1] for name, c in self.controls.items()}
 
     def figure(self, **params: Any) -> go.Figure:
+        """One run: ``draw`` with ``params``, missing ones at their defaults; TypeError if it is no Figure."""
         fig = self.draw(**{**self.defaults(), **params})
         if not isinstance(fig, go.Figure):
             raise TypeError(f"draw() must return a plotly Figure, got {type(fig).__name__}")
@@ -190,6 +195,8 @@ class Explorer(TwinDisplay):
 
     # ---- live: ipywidgets ------------------------------------------------------------------
     def widget(self):
+        """The live panel: title and note, a slider per ``Slider`` and a drop-down per ``Choice``, over the
+        figure, which ``draw`` redraws whenever a control moves."""
         import ipywidgets as widgets
         from IPython.display import display
 
@@ -207,6 +214,7 @@ class Explorer(TwinDisplay):
         out = widgets.Output()
 
         def redraw(_change=None):
+            """Draw the run of the controls' current values in place of the last one."""
             fig = self.figure(**{name: w.value for name, w in inputs.items()})
             with out:
                 out.clear_output(wait=True)
@@ -247,6 +255,9 @@ class Explorer(TwinDisplay):
         return "explorer-" + digest[:10]
 
     def static_html(self) -> str:
+        """The book's fragment: native labelled controls, the default run's title, summary, note and data
+        table in the page, and every run as JSON, between which ``courseExplorer`` (``static/explorer.js``)
+        switches in the reader's browser."""
         uid = self._uid()
         controls_html = []
         for i, control in enumerate(self.controls.values()):
