@@ -60,6 +60,16 @@ class Slider:
         """(label, value) for each step, in order, the label formatted with ``fmt``."""
         return [(self.fmt.format(v), v) for v in self.values]
 
+    def html(self, cid: str, start: int) -> str:
+        """The book's control: a labelled range input over the steps' indices, at step ``start``, whose
+        ``<output>`` and ``aria-valuetext`` show the step's label (``id`` ``cid``)."""
+        labels = [label for label, _ in self.options()]
+        return (f'<div class="explorer-control"><label for="{cid}">{html.escape(self.label)}</label> '
+                f'<input type="range" id="{cid}" min="0" max="{len(labels) - 1}" step="1" '
+                f'value="{start}" aria-valuetext="{html.escape(labels[start])}" '
+                f"data-labels='{html.escape(json.dumps(labels))}'> "
+                f'<output for="{cid}" id="{cid}-value">{html.escape(labels[start])}</output></div>')
+
 
 @dataclass(frozen=True)
 class Choice:
@@ -79,6 +89,14 @@ class Choice:
     def options(self) -> list[tuple[str, Any]]:
         """(label, value) for each option, in the order given."""
         return list(self.options_map.items())
+
+    def html(self, cid: str, start: int) -> str:
+        """The book's control: a labelled ``<select>`` of the options' labels, valued by index, with option
+        ``start`` selected (``id`` ``cid``)."""
+        options = "".join(f'<option value="{j}"{" selected" if j == start else ""}>{html.escape(label)}'
+                          f"</option>" for j, (label, _) in enumerate(self.options()))
+        return (f'<div class="explorer-control"><label for="{cid}">{html.escape(self.label)}</label> '
+                f'<select id="{cid}">{options}</select></div>')
 
 
 Control = Slider | Choice
@@ -259,29 +277,8 @@ class Explorer(TwinDisplay):
         table in the page, and every run as JSON, between which ``courseExplorer`` (``static/explorer.js``)
         switches in the reader's browser."""
         uid = self._uid()
-        controls_html = []
-        for i, control in enumerate(self.controls.values()):
-            options = control.options()
-            start = _default_index(control)
-            cid = f"{uid}-c{i}"
-            labels = [label for label, _ in options]
-            if isinstance(control, Slider):
-                controls_html.append(
-                    f'<div class="explorer-control"><label for="{cid}">{html.escape(control.label)}</label> '
-                    f'<input type="range" id="{cid}" min="0" max="{len(options) - 1}" step="1" '
-                    f'value="{start}" aria-valuetext="{html.escape(labels[start])}" '
-                    f"data-labels='{html.escape(json.dumps(labels))}'> "
-                    f'<output for="{cid}" id="{cid}-value">{html.escape(labels[start])}</output></div>'
-                )
-            else:
-                opts = "".join(
-                    f'<option value="{j}"{" selected" if j == start else ""}>{html.escape(label)}</option>'
-                    for j, label in enumerate(labels)
-                )
-                controls_html.append(
-                    f'<div class="explorer-control"><label for="{cid}">{html.escape(control.label)}</label> '
-                    f'<select id="{cid}">{opts}</select></div>'
-                )
+        controls_html = [control.html(f"{uid}-c{i}", _default_index(control))
+                         for i, control in enumerate(self.controls.values())]
         default_key = "-".join(str(_default_index(c)) for c in self.controls.values())
         # The book's build moves the runs into a file fetched on first use (sphinxext.externalise_runs).
         payload = json.dumps({"runs": self.runs(), "config": PLOTLY_CONFIG, "default": default_key,
