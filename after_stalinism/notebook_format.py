@@ -45,6 +45,7 @@ def canonical(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 
 def canonical_text(nb: nbformat.NotebookNode) -> str:
+    """The text JupyterLab would save for ``nb``, ending in a newline (``nb`` is made canonical in place)."""
     text = nbformat.writes(canonical(nb))
     return text if text.endswith("\n") else text + "\n"
 
@@ -55,11 +56,16 @@ def write_notebook(nb: nbformat.NotebookNode, path: Path) -> None:
 
 
 def is_canonical(path: Path) -> bool:
+    """Whether the notebook at ``path`` is stored exactly as JupyterLab would save it."""
     text = Path(path).read_text(encoding="utf-8")
     return text == canonical_text(nbformat.reads(text, as_version=4))
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: rewrite the notebooks given that are not canonical; the exit status.
+
+    With ``--check`` nothing is written: each such notebook is reported and the status is 1 if there is any.
+    """
     parser = argparse.ArgumentParser(prog="python -m after_stalinism.notebook_format", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", type=Path)

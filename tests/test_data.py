@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -97,6 +98,24 @@ def test_value_outside_enum_or_required_is_refused(data_copy):
     edit_line(timeline, 1, "Wilson Center Digital Archive, Modern Korean History Portal timeline", "")
     with pytest.raises(DataError, match=r"timeline\.csv: row 2, field 'source': value is required"):
         course.load("timeline", data_copy)
+
+
+@pytest.mark.parametrize("row, message", [
+    ("1989,annual,71,", "field 'year': '1989' is below the minimum 1990"),
+    ("2031,annual,71,", "field 'year': '2031' is above the maximum 2030"),
+    ("1998,annual,-71,", "field 'arrivals_latest_vintage_seen': '-71' is below the minimum 0"),
+])
+def test_value_outside_its_range_is_refused(data_copy, row, message):
+    edit_line(data_copy / "defector_arrivals.csv", 2, "1998,annual,71,", row)
+    with pytest.raises(DataError, match=r"defector_arrivals\.csv: row 3, " + re.escape(message)):
+        course.load("defector_arrivals", data_copy)
+
+
+def test_a_boolean_that_is_not_one_is_refused(data_copy):
+    edit_line(data_copy / "income_shares.csv", 1, ",78,false,", ",78,no,")
+    message = r"income_shares\.csv: row 2, field 'at_least': 'no' is not a valid boolean"
+    with pytest.raises(DataError, match=message):
+        course.load("income_shares", data_copy)
 
 
 def test_changed_columns_are_refused(data_copy):

@@ -81,3 +81,25 @@ def test_sliders_run_low_to_high_and_a_restarted_kernel_shows_the_note():
                 assert list(control.values) == sorted(control.values), (name, control.label)
     assert ".jp-OutputArea:has(.jupyter-widgets-disconnected) .course-reopen-note{display:block}" in twin._REOPEN_HTML
     assert "restarted" in twin.REOPEN_NOTE
+
+
+def test_each_control_kind_writes_its_own_native_labelled_markup_with_labels_escaped():
+    # The exact markup static/explorer.js and the print edition read (as static_html wrote it before
+    # each control kind got its own html()).
+    slider = Slider("Slope <&'\">", [1, 2, 3], default=2, fmt="{} 'q' <b>")
+    assert slider.html("x-c0", 1) == (
+        '<div class="explorer-control"><label for="x-c0">Slope &lt;&amp;&#x27;&quot;&gt;</label> '
+        '<input type="range" id="x-c0" min="0" max="2" step="1" value="1" '
+        'aria-valuetext="2 &#x27;q&#x27; &lt;b&gt;" '
+        "data-labels='[&quot;1 &#x27;q&#x27; &lt;b&gt;&quot;, &quot;2 &#x27;q&#x27; &lt;b&gt;&quot;, "
+        "&quot;3 &#x27;q&#x27; &lt;b&gt;&quot;]'> "
+        '<output for="x-c0" id="x-c0-value">2 &#x27;q&#x27; &lt;b&gt;</output></div>')
+    choice = Choice('Style & "co"', {"l<i>n'es": "lines", "dots": "markers"}, default="markers")
+    assert choice.html("x-c1", 1) == (
+        '<div class="explorer-control"><label for="x-c1">Style &amp; &quot;co&quot;</label> '
+        '<select id="x-c1"><option value="0">l&lt;i&gt;n&#x27;es</option>'
+        '<option value="1" selected>dots</option></select></div>')
+    explorer = Explorer(draw=line, controls={"slope": slider, "style": choice}, title="t")
+    uid = explorer._uid()
+    assert (f'<form class="explorer-controls" onsubmit="return false">{slider.html(f"{uid}-c0", 1)}'
+            f'{choice.html(f"{uid}-c1", 1)}</form>') in explorer.static_html()

@@ -66,6 +66,7 @@ def rewrite(text: str, folder: Path, prefix: str = "") -> str:
     """``text`` (Markdown in ``folder``) with each ``{doc}`` role as a Markdown link to the file
     (``prefix``: the way from where the text is shown to ``folder``, e.g. ``../book/``)."""
     def link(match: re.Match) -> str:
+        """One ``{doc}`` role as a Markdown link, titled by the role or else by the target's first heading."""
         target = (match.group("target") or match.group("bare")).strip()
         found = [folder / f"{target}{ext}" for ext in (".ipynb", ".md") if (folder / f"{target}{ext}").exists()]
         if not found:
@@ -89,6 +90,7 @@ def is_lesson(path: Path) -> bool:
 
 
 def is_references_cell(cell) -> bool:
+    """True for a lesson's generated "References in this lesson" cell (it starts with ``REFERENCES_MARK``)."""
     return cell.cell_type == "markdown" and cell.source.startswith(REFERENCES_MARK)
 
 
@@ -99,6 +101,7 @@ TERMS_TITLE = "Terms in this lesson"
 
 
 def is_terms_cell(cell) -> bool:
+    """True for a lesson's generated "Terms in this lesson" cell (it starts with ``TERMS_MARK``)."""
     return cell.cell_type == "markdown" and cell.source.startswith(TERMS_MARK)
 
 
@@ -255,6 +258,10 @@ def rewrite_notebook(path: Path, check: bool = False) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: rewrite (or with ``--check`` only list) the notebooks given; the exit status.
+
+    Prints each notebook that changed (or would); returns 1 if ``--check`` found any, else 0.
+    """
     parser = argparse.ArgumentParser(prog="python -m after_stalinism.booktools.lab_markdown", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("paths", nargs="+", type=Path)

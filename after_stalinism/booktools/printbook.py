@@ -118,6 +118,7 @@ def has_hangul_font() -> bool:
 
 
 def lessons(root: Path = ROOT) -> list[str]:
+    """The lesson pages (``notebooks/STEM``, no extension) in the book's order: lesson N is item N - 1."""
     return [p for p in toc_pages(root) if p.startswith("notebooks/")]
 
 
@@ -205,6 +206,7 @@ def assemble(title: str, snapshots: dict[str, str], page_numbers: dict[str, int]
         soups[page] = soup
 
     def contents_entry(anchor: str, name: str) -> str:
+        """One line of the contents: ``name`` linked to ``anchor``, with its page number once one is known."""
         number = (page_numbers or {}).get(anchor)
         shown = f'<span class="print-toc-page">{number}</span>' if number else ""
         return f'<li><a href="#{anchor}"><span>{html.escape(name)}</span>{shown}</a></li>'
@@ -268,7 +270,7 @@ class QuietHandler(http.server.SimpleHTTPRequestHandler):
     """A static file handler that logs nothing."""
 
     def log_message(self, *args):
-        pass
+        """Log nothing (the base class writes every request to stderr)."""
 
 
 @contextlib.contextmanager
@@ -354,6 +356,11 @@ def print_edition(html_dir: Path, out_dir: Path, only_lessons: list[int] | None 
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line: build the book (unless ``--no-build``), then print the PDFs; the exit status.
+
+    Returns 1, with a message saying what to do, if the book does not build, no font covers Korean or
+    there is no built book; else 0.
+    """
     parser = argparse.ArgumentParser(prog="python -m after_stalinism.booktools.printbook",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--lesson", type=int, action="append", help="only this lesson's PDF (repeatable)")

@@ -201,6 +201,8 @@ def famine_estimates_figure() -> go.Figure:
 
 
 def income_shares_figure() -> go.Figure:
+    """Each study's share of households' income from outside the state, North Korea beside the USSR: one bar
+    per study, a lower bound labelled "at least", the measure (which differs between studies) on hover."""
     frame = load("income_shares")
     labels = frame["country"] + ", " + frame["period"] + " (" + frame["study"] + ")"
     fig = go.Figure(go.Bar(

@@ -14,6 +14,7 @@ copy an installed wheel carries), or the folder named by ``AFTER_STALINISM_DATA`
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -77,6 +78,35 @@ def _convert(value: str, field: dict):
     return value
 
 
+def _typed_column(field: dict, cells: Iterable[str], path: Path) -> pd.api.extensions.ExtensionArray:
+    """The ``cells`` of one column (strings, row 2 first) typed as ``field`` says; an empty one is ``pd.NA``.
+
+    A value that does not fit the field's type or constraints raises ``DataError`` naming the file
+    (``path``), the row and the field.
+    """
+    constraints = field.get("constraints", {})
+    values = []
+    for row_number, cell in enumerate(cells, start=2):  # row 1 is the header
+        where = f"{path}: row {row_number}, field {field['name']!r}"
+        if cell == "":
+            if constraints.get("required"):
+                raise DataError(f"{where}: value is required but empty")
+            values.append(pd.NA)
+            continue
+        try:
+            value = _convert(cell, field)
+        except ValueError:
+            raise DataError(f"{where}: {cell!r} is not a valid {field.get('type')}") from None
+        if "enum" in constraints and value not in constraints["enum"]:
+            raise DataError(f"{where}: {cell!r} is not one of {constraints['enum']}")
+        if "minimum" in constraints and value < constraints["minimum"]:
+            raise DataError(f"{where}: {cell!r} is below the minimum {constraints['minimum']}")
+        if "maximum" in constraints and value > constraints["maximum"]:
+            raise DataError(f"{where}: {cell!r} is above the maximum {constraints['maximum']}")
+        values.append(value)
+    return pd.array(values, dtype=_PANDAS_TYPES.get(field.get("type"), "string"))
+
+
 def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
     """Read table ``name`` with every column typed as its descriptor says.
 
@@ -101,31 +131,7 @@ def load(name: str, data_dir: Path | None = None) -> pd.DataFrame:
         raise DataError(f"{path}: columns do not match datapackage.json "
                         f"(missing: {missing or 'none'}; unexpected: {extra or 'none'})")
 
-    columns = {}
-    for field in fields:
-        constraints = field.get("constraints", {})
-        values = []
-        for row_number, cell in enumerate(raw[field["name"]], start=2):  # row 1 is the header
-            where = f"{path}: row {row_number}, field {field['name']!r}"
-            if cell == "":
-                if constraints.get("required"):
-                    raise DataError(f"{where}: value is required but empty")
-                values.append(pd.NA)
-                continue
-            try:
-                value = _convert(cell, field)
-            except ValueError:
-                raise DataError(f"{where}: {cell!r} is not a valid {field.get('type')}") from None
-            if "enum" in constraints and value not in constraints["enum"]:
-                raise DataError(f"{where}: {cell!r} is not one of {constraints['enum']}")
-            if "minimum" in constraints and value < constraints["minimum"]:
-                raise DataError(f"{where}: {cell!r} is below the minimum {constraints['minimum']}")
-            if "maximum" in constraints and value > constraints["maximum"]:
-                raise DataError(f"{where}: {cell!r} is above the maximum {constraints['maximum']}")
-            values.append(value)
-        columns[field["name"]] = pd.array(values, dtype=_PANDAS_TYPES.get(field.get("type"), "string"))
-
-    frame = pd.DataFrame(columns)
+    frame = pd.DataFrame({field["name"]: _typed_column(field, raw[field["name"]], path) for field in fields})
     frame.attrs.update({k: res.get(k) for k in ("title", "sources", "certainty", "description")})
     return frame
 

@@ -68,6 +68,7 @@ def scorecard_figure(first: str | Mapping[str, float], second: str | Mapping[str
 
 
 def scorecard_explorer() -> Explorer:
+    """Lesson 1's explorer: ``scorecard_figure`` of two preset regimes, each chosen by the reader."""
     names = list(models.PRESETS)
     return Explorer(
         draw=scorecard_figure,
@@ -96,6 +97,8 @@ class ScorecardBuilder(TwinDisplay):
         return scorecard_figure(profile, preset, first_name="your profile")
 
     def widget(self):
+        """The builder in a kernel: a slider per feature and the preset to compare with, over a chart that
+        Python redraws on every change."""
         import ipywidgets as widgets
         from IPython.display import display
 
@@ -108,6 +111,7 @@ class ScorecardBuilder(TwinDisplay):
         out = widgets.Output()
 
         def redraw(_change=None):
+            """Draw the chart of the sliders' profile against the chosen preset in place of the last one."""
             with out:
                 out.clear_output(wait=True)
                 display(self._figure({f: w.value for f, w in sliders.items()}, preset.value))
@@ -119,6 +123,8 @@ class ScorecardBuilder(TwinDisplay):
                              *sliders.values(), preset, out])
 
     def static_html(self) -> str:
+        """The builder in the book: a ``<select>`` per feature and for the preset, the starting chart and its
+        spec as JSON, which ``courseScorecard`` (``static/explorer.js``) redraws in the reader's browser."""
         uid = "scorecard-" + hashlib.sha1((self.start + self.compare_with).encode()).hexdigest()[:10]
         start = models.preset_profile(self.start)
         figure = figure_payload(self._figure(start, self.compare_with))
@@ -154,6 +160,8 @@ class ScorecardBuilder(TwinDisplay):
 # ---- lesson 2 ----------------------------------------------------------------------------------
 
 def dependence_figure(distribution: float, market: float, repression_cost: float) -> go.Figure:
+    """The dependence model (lesson 2) for one setting: each group's income by source, stacked as shares of
+    its need, beside each group's dependence on the centre."""
     table = models.dependence(distribution, market, repression_cost)
     fig = make_subplots(rows=1, cols=2, column_widths=[0.6, 0.4], horizontal_spacing=0.12,
                         subplot_titles=("Income by source (share of need)", "Dependence on the centre"))
@@ -181,6 +189,7 @@ def dependence_figure(distribution: float, market: float, repression_cost: float
 
 
 def dependence_explorer() -> Explorer:
+    """Lesson 2's explorer: ``dependence_figure`` over state distribution, market and repression cost."""
     return Explorer(
         draw=dependence_figure,
         controls={
@@ -200,6 +209,8 @@ def dependence_explorer() -> Explorer:
 # ---- lesson 3 ----------------------------------------------------------------------------------
 
 def diffusion_figure(border: float, radios: float, media: float, crackdown: float) -> go.Figure:
+    """The diffusion model (lesson 3) for one setting: the informed share year by year, beside the same
+    channels without a crackdown, and the year half the people are informed."""
     path = models.diffusion(border, radios, media, crackdown)
     free = models.diffusion(border, radios, media, 0.0)
     fig = go.Figure()
@@ -223,6 +234,7 @@ def diffusion_figure(border: float, radios: float, media: float, crackdown: floa
 
 
 def diffusion_explorer() -> Explorer:
+    """Lesson 3's explorer: ``diffusion_figure`` over the three channels and the crackdown."""
     return Explorer(
         draw=diffusion_figure,
         controls={
@@ -273,6 +285,7 @@ def cadre_figure(preset: str, purge_risk: float) -> go.Figure:
 
 
 def cadre_explorer() -> Explorer:
+    """Lesson 4's explorer: ``cadre_figure`` over the preset setting and the purge risk."""
     presets = list(models.CADRE_PRESETS)
     return Explorer(
         draw=cadre_figure,
@@ -313,6 +326,7 @@ def predictions_figure(reading: str = "the course's ratings", partly: float = 0.
 
 
 def predictions_explorer() -> Explorer:
+    """Lesson 6's explorer: ``predictions_figure`` over the reading of the record and the scoring rule."""
     return Explorer(
         draw=predictions_figure,
         controls={

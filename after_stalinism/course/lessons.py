@@ -80,6 +80,7 @@ def toc_pages(root: Path | None = None) -> list[str]:
     pages = [toc["root"]]
 
     def walk(entries):
+        """Append the files of ``entries`` (a ``_toc.yml`` list) and of their sections, depth first."""
         for entry in entries or []:
             if "file" in entry:
                 pages.append(entry["file"])

@@ -57,7 +57,18 @@ class Slider:
     fmt: str = "{}"
 
     def options(self) -> list[tuple[str, Any]]:
+        """(label, value) for each step, in order, the label formatted with ``fmt``."""
         return [(self.fmt.format(v), v) for v in self.values]
+
+    def html(self, cid: str, start: int) -> str:
+        """The book's control: a labelled range input over the steps' indices, at step ``start``, whose
+        ``<output>`` and ``aria-valuetext`` show the step's label (``id`` ``cid``)."""
+        labels = [label for label, _ in self.options()]
+        return (f'<div class="explorer-control"><label for="{cid}">{html.escape(self.label)}</label> '
+                f'<input type="range" id="{cid}" min="0" max="{len(labels) - 1}" step="1" '
+                f'value="{start}" aria-valuetext="{html.escape(labels[start])}" '
+                f"data-labels='{html.escape(json.dumps(labels))}'> "
+                f'<output for="{cid}" id="{cid}-value">{html.escape(labels[start])}</output></div>')
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,16 @@ class Choice:
     default: str | None = None
 
     def options(self) -> list[tuple[str, Any]]:
+        """(label, value) for each option, in the order given."""
         return list(self.options_map.items())
+
+    def html(self, cid: str, start: int) -> str:
+        """The book's control: a labelled ``<select>`` of the options' labels, valued by index, with option
+        ``start`` selected (``id`` ``cid``)."""
+        options = "".join(f'<option value="{j}"{" selected" if j == start else ""}>{html.escape(label)}'
+                          f"</option>" for j, (label, _) in enumerate(self.options()))
+        return (f'<div class="explorer-control"><label for="{cid}">{html.escape(self.label)}</label> '
+                f'<select id="{cid}">{options}</select></div>')
 
 
 Control = Slider | Choice
@@ -174,15 +194,18 @@ class Explorer(TwinDisplay):
 
     @property
     def n_runs(self) -> int:
+        """How many runs the grid makes (and the book precomputes): the product of the controls' sizes."""
         n = 1
         for control in self.controls.values():
             n *= len(control.options())
         return n
 
     def defaults(self) -> dict[str, Any]:
+        """Each control's default value by parameter name: the run shown first, live and in the book."""
         return {name: c.options()[_default_index(c)][1] for name, c in self.controls.items()}
 
     def figure(self, **params: Any) -> go.Figure:
+        """One run: ``draw`` with ``params``, missing ones at their defaults; TypeError if it is no Figure."""
         fig = self.draw(**{**self.defaults(), **params})
         if not isinstance(fig, go.Figure):
             raise TypeError(f"draw() must return a plotly Figure, got {type(fig).__name__}")
@@ -190,6 +213,8 @@ class Explorer(TwinDisplay):
 
     # ---- live: ipywidgets ------------------------------------------------------------------
     def widget(self):
+        """The live panel: title and note, a slider per ``Slider`` and a drop-down per ``Choice``, over the
+        figure, which ``draw`` redraws whenever a control moves."""
         import ipywidgets as widgets
         from IPython.display import display
 
@@ -207,6 +232,7 @@ class Explorer(TwinDisplay):
         out = widgets.Output()
 
         def redraw(_change=None):
+            """Draw the run of the controls' current values in place of the last one."""
             fig = self.figure(**{name: w.value for name, w in inputs.items()})
             with out:
                 out.clear_output(wait=True)
@@ -247,30 +273,12 @@ class Explorer(TwinDisplay):
         return "explorer-" + digest[:10]
 
     def static_html(self) -> str:
+        """The book's fragment: native labelled controls, the default run's title, summary, note and data
+        table in the page, and every run as JSON, between which ``courseExplorer`` (``static/explorer.js``)
+        switches in the reader's browser."""
         uid = self._uid()
-        controls_html = []
-        for i, control in enumerate(self.controls.values()):
-            options = control.options()
-            start = _default_index(control)
-            cid = f"{uid}-c{i}"
-            labels = [label for label, _ in options]
-            if isinstance(control, Slider):
-                controls_html.append(
-                    f'<div class="explorer-control"><label for="{cid}">{html.escape(control.label)}</label> '
-                    f'<input type="range" id="{cid}" min="0" max="{len(options) - 1}" step="1" '
-                    f'value="{start}" aria-valuetext="{html.escape(labels[start])}" '
-                    f"data-labels='{html.escape(json.dumps(labels))}'> "
-                    f'<output for="{cid}" id="{cid}-value">{html.escape(labels[start])}</output></div>'
-                )
-            else:
-                opts = "".join(
-                    f'<option value="{j}"{" selected" if j == start else ""}>{html.escape(label)}</option>'
-                    for j, label in enumerate(labels)
-                )
-                controls_html.append(
-                    f'<div class="explorer-control"><label for="{cid}">{html.escape(control.label)}</label> '
-                    f'<select id="{cid}">{opts}</select></div>'
-                )
+        controls_html = [control.html(f"{uid}-c{i}", _default_index(control))
+                         for i, control in enumerate(self.controls.values())]
         default_key = "-".join(str(_default_index(c)) for c in self.controls.values())
         # The book's build moves the runs into a file fetched on first use (sphinxext.externalise_runs).
         payload = json.dumps({"runs": self.runs(), "config": PLOTLY_CONFIG, "default": default_key,

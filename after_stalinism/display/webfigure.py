@@ -36,6 +36,7 @@ def caption_html(text: str) -> str:
 
 
 def title_text(layout: dict) -> str:
+    """The title of a figure's layout, given as a string or as ``{"text": ...}``; "" if it has none."""
     title = layout.get("title", "")
     return title.get("text", "") if isinstance(title, dict) else str(title or "")
 
@@ -185,6 +186,7 @@ def data_table_html(fig: go.Figure, uid: str) -> str:
 
 
 def figure_payload(fig: go.Figure) -> dict:
+    """``fig`` as JSON for a page's script, its title and note moved into HTML fields (``split_captions``)."""
     return split_captions(json.loads(pio.to_json(fig, validate=False)))
 
 
