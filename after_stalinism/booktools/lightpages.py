@@ -57,6 +57,7 @@ def icon_library(script: Path) -> dict[tuple[str, str], tuple[int, int, str]]:
 def inline_icons(page: str, icons: dict) -> str:
     """``page`` with its Font Awesome ``<i>`` tags drawn as inline SVG (unknown icons are kept)."""
     def svg(match: re.Match) -> str:
+        """One ``<i>`` icon tag as an inline SVG of its glyph, or the tag unchanged if the glyph is unknown."""
         classes = match.group(2).split()
         style = next((STYLE_PREFIX[c] for c in classes if c in STYLE_PREFIX), "fas")
         name = next((c[3:] for c in classes if c.startswith("fa-") and c not in STYLE_PREFIX and c[3:] not in
@@ -95,6 +96,7 @@ def _split_selectors(prelude: str) -> list[str]:
 def purge_css(css: str, used: set[str]) -> str:
     """``css`` without the style rules none of whose selectors can match (a class never used)."""
     def keep(rules) -> list[str]:
+        """The serialised ``rules`` that can match, recursing into ``@media`` and ``@supports`` blocks."""
         out = []
         for rule in rules:
             if rule.type == "qualified-rule":

@@ -198,6 +198,7 @@ def externalise_runs(html: str, outdir: Path) -> str:
     The page keeps the default run (drawn first, and shown to readers without JavaScript) and the
     site-relative address of the file with every run, which explorer.js fetches on first use."""
     def move(match: re.Match) -> str:
+        """The runs script of one explorer, with its runs written to a file and only the default kept."""
         uid, payload = match.group(1), json.loads(match.group(2))
         if "src" in payload:  # a page an earlier build wrote and this one left as it was
             return match.group(0)
@@ -260,6 +261,7 @@ def _fix_theme_markup(app, exception) -> None:
 
 
 def setup(app):
+    """Register the extension with Sphinx: its event handlers, the course's CSS and progress script."""
     app.connect("config-inited", _configure)
     app.connect("env-get-outdated", _reread_notebooks)
     app.connect("doctree-resolved", _exercise_note)

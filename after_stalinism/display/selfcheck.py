@@ -137,6 +137,8 @@ class SelfCheck:
         return "quiz" + "".join(chr(ord("a") + int(c, 16)) for c in digest[:12])
 
     def html(self) -> str:
+        """The self-check as one HTML section: jupyterquiz's questions (patched, see ``_PATCHES``), its
+        styles in the course's colours, the folded answer key and the script that runs the quiz."""
         div_id = self._div_id()
         prefix, static, url = load_questions_script(self.questions, div_id)
         script = build_script(prefix, static, url, div_id, load_js=True)
