@@ -23,6 +23,8 @@ from after_stalinism.grading.notebook import (
     release,
     strip_solutions,
 )
+from after_stalinism.grading.results import Status
+from after_stalinism.grading.sandbox import Limits
 from after_stalinism.grading.values import decode, encode, export, load_export
 from conftest import ROOT
 
@@ -283,7 +285,7 @@ def graded(tmp_path_factory):
     (folder / "nothing_handed_in").mkdir()
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     out = tmp / "out"
-    book = grade_folder(SOURCE, folder, out, jobs=2, timeout=15, cell_timeout=2, progress=False)
+    book = grade_folder(SOURCE, folder, out, jobs=2, limits=Limits(timeout=15, cell_timeout=2), progress=False)
     after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     return book.set_index("student"), out, before == after, folder
 
@@ -360,13 +362,13 @@ def test_rerun_skips_unchanged_submissions(graded, tmp_path):
     _, out, _, folder = graded
     cache = {p: p.stat().st_mtime_ns for p in (out / ".cache").glob("*.json")}
     assert len(cache) >= 12  # every submission that ran to the end was cached
-    book = grade_folder(SOURCE, folder, out, jobs=2, timeout=15, cell_timeout=2, progress=False)
+    book = grade_folder(SOURCE, folder, out, jobs=2, limits=Limits(timeout=15, cell_timeout=2), progress=False)
     assert {p: p.stat().st_mtime_ns for p in (out / ".cache").glob("*.json")} == cache  # none re-run
     assert book.set_index("student").loc["right", "total"] == MAX
     # A changed submission is graded again.
     changed = folder / "partly" / "homework.ipynb"
     changed.write_text(changed.read_text().replace("peak_year = 2011", "peak_year = 2009"))
-    book = grade_folder(SOURCE, folder, out, jobs=2, timeout=15, cell_timeout=2, progress=False)
+    book = grade_folder(SOURCE, folder, out, jobs=2, limits=Limits(timeout=15, cell_timeout=2), progress=False)
     assert book.set_index("student").loc["partly", "q1"] == 1
 
 
@@ -423,7 +425,8 @@ def test_a_worker_that_dies_takes_no_student_with_it(tmp_path):
 
     killer = threading.Thread(target=kill_the_workers_once)
     killer.start()
-    book = grade_folder(SOURCE, tmp_path / "submissions", tmp_path / "out", jobs=2, timeout=15, progress=False)
+    book = grade_folder(SOURCE, tmp_path / "submissions", tmp_path / "out", jobs=2, limits=Limits(timeout=15),
+                        progress=False)
     killer.join()
     assert killed
     book = book.set_index("student")
@@ -451,3 +454,33 @@ def test_command_line_release_and_grade(tmp_path):
     book = pd.read_csv(tmp_path / "out" / "gradebook.csv")
     assert book.loc[0, "student"] == "untouched" and book.loc[0, "total"] == 0
     assert re.search(r"graded 1 submissions in", result.stdout)
+
+
+# ---- statuses and outputs, without running student code -----------------------
+
+def test_a_status_is_set_where_the_problem_is_found_never_read_from_its_message(tmp_path, monkeypatch):
+    """Does rewording a problem's message change a status? It must not: the old reader took
+    'refused' from a message starting with 'refused:'."""
+    from after_stalinism.grading import batch
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), folder / "empty.ipynb")
+    (folder / "bob.pdf").write_bytes(b"%PDF")
+    (folder / "cut.ipynb").write_text('{"cells": [')
+    found = {s.student: s.status for s in batch.find_submissions(folder, SOURCE.stem)}
+    assert found == {"empty": Status.EMPTY, "bob": Status.NO_NOTEBOOK, "cut": Status.UNREADABLE}
+
+    def damaged(path, root, limit=batch.MAX_NOTEBOOK_BYTES):
+        raise batch.NotRead("refused: worded like a refusal, but the file is only damaged")
+
+    monkeypatch.setattr(batch, "read_regular", damaged)
+    subs = batch.find_submissions(folder, SOURCE.stem)
+    assert {s.student: s.status for s in subs} == {"empty": Status.UNREADABLE, "bob": Status.NO_NOTEBOOK,
+                                                   "cut": Status.UNREADABLE}
+    for sub in subs:
+        before = sub.status
+        sub.problem = "the same problem, in other words"
+        result = batch._result_for(sub, None, QUESTIONS, "namespaces")
+        assert result.status is before and result.isolation == "namespaces"
+        assert result.errors[0] == "the same problem, in other words"

@@ -14,6 +14,7 @@ from .instructor import (
     prepare_grading,
     release_sources,
 )
+from .sandbox import Limits
 
 
 def form_weights(source: Path) -> list[str]:
@@ -46,9 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     grd.add_argument("submissions", type=Path)
     grd.add_argument("--out", type=Path, default=Path("grading-output"))
     grd.add_argument("--jobs", type=int, default=None, help="worker processes (default: all cores)")
-    grd.add_argument("--timeout", type=float, default=20, help="seconds per submission")
-    grd.add_argument("--cell-timeout", type=float, default=5, help="seconds per code cell")
-    grd.add_argument("--memory-mb", type=int, default=512, help="memory cap per submission")
+    grd.add_argument("--timeout", type=float, default=Limits().timeout, help="seconds per submission")
+    grd.add_argument("--cell-timeout", type=float, default=Limits().cell_timeout, help="seconds per code cell")
+    grd.add_argument("--memory-mb", type=int, default=Limits().memory_mb, help="memory cap per submission")
     add_instructor_commands(sub, grd)
     grd.add_argument("--no-sandbox", action="store_true",
                      help="grade even where student code cannot be isolated (rows marked 'unisolated')")
@@ -78,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from .grade import grade_folder
+    from .results import Status
     from .sandbox import SandboxUnavailable
 
     if not args.submissions.is_dir():
@@ -88,18 +90,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     start = time.perf_counter()
     try:
-        book = grade_folder(args.source, args.submissions, args.out, jobs=args.jobs, timeout=args.timeout,
-                            cell_timeout=args.cell_timeout, memory_mb=args.memory_mb,
+        limits = Limits(timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory_mb)
+        book = grade_folder(args.source, args.submissions, args.out, limits=limits, jobs=args.jobs,
                             sandbox=not args.no_sandbox)
     except SandboxUnavailable as err:
         print(err, file=sys.stderr)
         return 3
     entries = len(book)
-    ignored = int((book["status"] == "ignored").sum())
+    ignored = int((book["status"] == Status.IGNORED).sum())
     print(f"graded {entries - ignored} submissions in {time.perf_counter() - start:.1f} s"
           + (f" ({ignored} other entr{'y' if ignored == 1 else 'ies'} ignored)" if ignored else "")
           + f" -> {args.out / 'gradebook.csv'}")
-    problems = book[book["status"] != "ok"]
+    problems = book[book["status"] != Status.OK]
     if len(problems):
         print(f"{len(problems)} entr{'y' if len(problems) == 1 else 'ies'} not graded in full (status: reason):")
     for _, row in problems.iterrows():

@@ -4,7 +4,8 @@ the marking sheet and the report.
 
 Usage::
 
-    book = grade_folder("instructor/exercises/00_data_warmup.ipynb", "submissions/", "grading-output/")
+    book = grade_folder("instructor/exercises/00_data_warmup.ipynb", "submissions/", "grading-output/",
+                        limits=Limits(timeout=60))
 """
 
 from __future__ import annotations
@@ -21,13 +22,14 @@ from .gradebook import write_outputs
 from .marks import apply_marks
 from .notebook import load_questions
 from .results import StudentResult, Submission, clean
-from .sandbox import choose
+from .sandbox import Limits, choose
 
 
-def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None = None,
-                 timeout: float = 20, cell_timeout: float = 5, memory_mb: int = 512,
-                 progress: bool = True, sandbox: bool = True, say=print, views: bool = True) -> pd.DataFrame:
-    """Grade every submission in ``submissions`` against ``source``; write results into ``out``.
+def grade_folder(source: Path, submissions: Path, out: Path, *, limits: Limits | None = None,
+                 jobs: int | None = None, progress: bool = True, sandbox: bool = True, say=print,
+                 views: bool = True) -> pd.DataFrame:
+    """Grade every submission in ``submissions`` against ``source`` within ``limits`` (default:
+    ``Limits()``); write results into ``out``.
 
     Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True.
     ``say`` gets the run's first line: the isolation chosen (the gradebook's ``isolation`` column)."""
@@ -41,10 +43,9 @@ def grade_folder(source: Path, submissions: Path, out: Path, *, jobs: int | None
         print("reading the submissions...", file=sys.stderr, flush=True)
     subs = find_submissions(submissions, source.stem)
     results = run_class(subs, questions, isolation, out / ".cache", jobs=jobs or os.cpu_count() or 1,
-                        progress=progress, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
+                        progress=progress, limits=limits or Limits())
     results = apply_marks(results, questions, out)  # the instructor's marks kept in out/marks.csv
-    book = write_outputs(results, questions, out, isolation=isolation.name,
-                         entries={s.student: s.entry for s in subs},
+    book = write_outputs(results, questions, out, entries={s.student: s.entry for s in subs},
                          private=[(source.parent, "INSTRUCTOR"), (submissions, "SUBMISSIONS"), (out, "OUT")])
     if views:  # (Gradescope's class of one needs neither)
         write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .._modes import PACKAGE_DIR
 from .checks import Question
-from .results import StudentResult, clean, csv_cell
+from .results import Status, StudentResult, clean, csv_cell
 
 COLUMNS_AFTER = ["total", "max", "status", "manual_pending", "seconds", "isolation", "submission", "reason"]
 
@@ -63,17 +63,17 @@ def _student_line(text: str) -> str:
 
 
 def write_outputs(results: list[StudentResult], questions: list[Question], out: Path, *,
-                  isolation: str, entries: dict[str, str] | None = None,
-                  private: list[tuple[Path, str]] = ()) -> pd.DataFrame:
-    """Write the gradebook and every student's files; ``isolation``: the technique's name for the
-    gradebook's column (``Isolation.name``); ``private``: (folder, short name) pairs that
-    student-facing text must not show (the sources' folder, the submissions, the output)."""
+                  entries: dict[str, str] | None = None, private: list[tuple[Path, str]] = ()) -> pd.DataFrame:
+    """Write the gradebook and every student's files; return the gradebook. ``entries``: each
+    student's entry in the submissions folder (the ``submission`` column); ``private``: (folder,
+    short name) pairs that student-facing text must not show (the sources' folder, the
+    submissions, the output). The ``isolation`` column is each result's own."""
     PRIVATE_PLACES[:] = [(str(path), name) for path, name in private]
     out.mkdir(parents=True, exist_ok=True)
     max_total = sum(q.points for q in questions)
     rows = []
     for r in results:
-        reason = "" if r.status == "ok" else public((r.errors or [r.status])[0])[:300]
+        reason = "" if r.status is Status.OK else public((r.errors or [r.status])[0])[:300]
         for write in (_write_feedback, _write_gradescope):
             try:
                 write(r, questions, out)
@@ -86,7 +86,7 @@ def write_outputs(results: list[StudentResult], questions: list[Question], out: 
         row.update({q.name: q.score for q in r.questions})
         row.update({"total": r.total, "max": max_total, "status": r.status,
                     "manual_pending": ",".join(q.name for q in r.questions if q.manual),
-                    "seconds": round(r.seconds, 3), "isolation": isolation,
+                    "seconds": round(r.seconds, 3), "isolation": r.isolation,
                     "submission": (entries or {}).get(r.student, r.student), "reason": reason})
         rows.append(row)
     book = pd.DataFrame(rows, columns=["student", *[q.name for q in questions], *COLUMNS_AFTER])
@@ -105,7 +105,7 @@ def feedback_path(out: Path, student: str) -> Path:
 def _write_feedback(r: StudentResult, questions: list[Question], out: Path) -> None:
     lines = [f"# Feedback for {_line(r.student)}", "",
              f"Score: {r.total:g} out of {sum(q.points for q in questions):g}", ""]
-    if r.status != "ok":
+    if r.status is not Status.OK:
         lines += [f"**Your notebook could not be graded in full ({html.escape(r.status)}).**", ""]
     if r.errors:
         lines += ["Problems while running your notebook (as the grader saw them):", ""]

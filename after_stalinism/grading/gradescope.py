@@ -18,7 +18,7 @@ them to the assignment's outline; the autograder's points are the other question
 
 Usage::
 
-    bundle = build_bundle(Path("instructor/exercises/00_data_warmup.ipynb"), Path("gradescope"))
+    bundle = build_bundle(Path("instructor/exercises/00_data_warmup.ipynb"), Path("gradescope"), Limits())
     run_autograder(Path("/autograder"))    # what run_autograder does, inside Gradescope
 """
 
@@ -32,6 +32,9 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from .results import Status
+from .sandbox import Limits
 
 ROOT_ENV = "AFTER_STALINISM_GRADESCOPE_ROOT"
 DEFAULT_ROOT = Path("/autograder")
@@ -122,17 +125,18 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes | str, executable: bool = F
     zf.writestr(info, data)
 
 
-def build_bundle(source: Path, out: Path, *, timeout: float = 20, cell_timeout: float = 5,
-                 memory_mb: int = 512, sandbox: bool = True) -> Path:
-    """Write ``out/autograder.zip`` for the exercise set ``source``; return its path. With
-    ``sandbox`` False, student code runs unisolated inside Gradescope's per-submission container
-    (only for a kernel without Landlock: the hidden tests are then readable by student code)."""
+def build_bundle(source: Path, out: Path, limits: Limits | None = None, *, sandbox: bool = True) -> Path:
+    """Write ``out/autograder.zip`` for the exercise set ``source``, grading within ``limits``
+    (default: ``Limits()``); return its path. With ``sandbox`` False, student code runs unisolated
+    inside Gradescope's per-submission container (only for a kernel without Landlock: the hidden
+    tests are then readable by student code)."""
     from .notebook import load_questions
 
     source = Path(source)
     questions = load_questions(source)  # refuse a broken source notebook now, not on Gradescope
-    config = {"exercise_set": source.stem, "timeout": timeout, "cell_timeout": cell_timeout,
-              "memory_mb": memory_mb, "sandbox": sandbox,
+    limits = limits or Limits()
+    config = {"exercise_set": source.stem, "timeout": limits.timeout, "cell_timeout": limits.cell_timeout,
+              "memory_mb": limits.memory_mb, "sandbox": sandbox,
               "autograder_points": sum(q.points for q in questions if not q.manual),
               "manual_questions": {q.name: q.points for q in questions if q.manual}}
     out = Path(out)
@@ -208,19 +212,19 @@ def run_autograder(root: Path) -> dict:
     from .grade import grade_folder
     from .sandbox import SandboxUnavailable
 
+    limits = Limits(**{k: config[k] for k in ("timeout", "cell_timeout", "memory_mb")})
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
         students, out = Path(tmp) / "students", Path(tmp) / "out"
         _copy_submission(root / "submission", students)
         try:
             book = grade_folder(root / "source" / "tests" / f"{config['exercise_set']}.ipynb", students, out,
-                                jobs=1, timeout=config["timeout"], cell_timeout=config["cell_timeout"],
-                                memory_mb=config["memory_mb"], progress=False, sandbox=config.get("sandbox", True),
+                                limits=limits, jobs=1, progress=False, sandbox=config.get("sandbox", True),
                                 views=False)
         except SandboxUnavailable as err:
             raise GraderFailure(str(err)) from None
         graded = json.loads((out / "results" / STUDENT / "results.json").read_text())
     status = book.loc[0, "status"]
-    if status == "grader error":
+    if status == Status.GRADER_ERROR:
         raise GraderFailure(graded.get("output", "") or "grader error")
     data = _gradescope_results(graded, config["manual_questions"])
     data.setdefault("extra_data", {})["isolation"] = str(book.loc[0, "isolation"])

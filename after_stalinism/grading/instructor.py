@@ -15,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from .sandbox import Limits
+
 DEFAULT_SOURCES = Path("instructor") / "exercises"
 
 
@@ -25,9 +27,9 @@ def add_instructor_commands(sub, grade: argparse.ArgumentParser) -> None:
     gs = sub.add_parser("gradescope", help="write autograder.zip for Gradescope")
     gs.add_argument("source", type=Path)
     gs.add_argument("--out", type=Path, default=Path("gradescope"))
-    gs.add_argument("--timeout", type=float, default=20, help="seconds per submission")
-    gs.add_argument("--cell-timeout", type=float, default=5, help="seconds per code cell")
-    gs.add_argument("--memory-mb", type=int, default=512, help="memory cap per submission")
+    gs.add_argument("--timeout", type=float, default=Limits().timeout, help="seconds per submission")
+    gs.add_argument("--cell-timeout", type=float, default=Limits().cell_timeout, help="seconds per code cell")
+    gs.add_argument("--memory-mb", type=int, default=Limits().memory_mb, help="memory cap per submission")
     gs.add_argument("--no-sandbox", action="store_true",
                     help="grade unisolated where neither namespaces nor Landlock work (hidden tests readable)")
     links = sub.add_parser("links", help="nbgitpuller links that open each set on a JupyterHub")
@@ -88,8 +90,8 @@ def _gradescope(args) -> int:
     from .notebook import load_questions
 
     try:
-        bundle = build_bundle(args.source, args.out, timeout=args.timeout, cell_timeout=args.cell_timeout,
-                              memory_mb=args.memory_mb, sandbox=not args.no_sandbox)
+        limits = Limits(timeout=args.timeout, cell_timeout=args.cell_timeout, memory_mb=args.memory_mb)
+        bundle = build_bundle(args.source, args.out, limits, sandbox=not args.no_sandbox)
     except (ValueError, OSError) as err:  # a missing or broken source notebook
         print(f"{args.source}: {err}" if isinstance(err, OSError) else err, file=sys.stderr)
         return 2
