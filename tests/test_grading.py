@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -15,7 +16,9 @@ from nbclient import NotebookClient
 
 from after_stalinism._modes import DATA_ENV, data_dir
 from after_stalinism.grading import checks as C
+from after_stalinism.grading.checks import QuestionResult
 from after_stalinism.grading.grade import grade_folder
+from after_stalinism.grading.gradebook import hide_paths, to_gradescope, write_outputs
 from after_stalinism.grading.notebook import (
     ReleaseError,
     load_questions,
@@ -23,7 +26,7 @@ from after_stalinism.grading.notebook import (
     release,
     strip_solutions,
 )
-from after_stalinism.grading.results import Status
+from after_stalinism.grading.results import Status, StudentResult
 from after_stalinism.grading.sandbox import Limits
 from after_stalinism.grading.values import decode, encode, export, load_export
 from conftest import ROOT
@@ -458,6 +461,14 @@ def test_command_line_release_and_grade(tmp_path):
 
 # ---- statuses and outputs, without running student code -----------------------
 
+def _result(status, isolation="landlock", errors=()) -> StudentResult:
+    """A hand-made result for QUESTIONS: every automatic question right, the manual ones awaiting."""
+    graded = [QuestionResult(q.name, 0.0 if q.manual else q.points, q.points,
+                             [(not q.manual, "Awaiting your instructor's mark." if q.manual else "right")],
+                             manual=q.manual) for q in QUESTIONS]
+    return StudentResult("ana", status, graded, list(errors), 1.5, status is Status.OK, isolation=isolation)
+
+
 def test_a_status_is_set_where_the_problem_is_found_never_read_from_its_message(tmp_path, monkeypatch):
     """Does rewording a problem's message change a status? It must not: the old reader took
     'refused' from a message starting with 'refused:'."""
@@ -484,3 +495,39 @@ def test_a_status_is_set_where_the_problem_is_found_never_read_from_its_message(
         result = batch._result_for(sub, None, QUESTIONS, "namespaces")
         assert result.status is before and result.isolation == "namespaces"
         assert result.errors[0] == "the same problem, in other words"
+
+
+def test_outputs_come_from_each_result_and_private_places_are_passed_not_kept(tmp_path):
+    """Is the gradebook's isolation column each result's own, is results.json exactly
+    to_gradescope's dict, and are the run's folders hidden only where they are passed?"""
+    secret = tmp_path / "instructor_folder"
+    private = [(secret, "INSTRUCTOR")]
+    results = [_result(Status.OK), _result(Status.TIMEOUT, isolation="namespaces",
+                                           errors=[f"stopped while reading {secret}/answers.csv"])]
+    results[1].student = "ben"
+    book = write_outputs(results, QUESTIONS, tmp_path / "out", private=private)
+    assert list(book["isolation"]) == ["landlock", "namespaces"]
+    assert list(pd.read_csv(tmp_path / "out" / "gradebook.csv")["status"]) == ["ok", "timeout"]
+    for r in results:
+        written = json.loads((tmp_path / "out" / "results" / r.student / "results.json").read_text())
+        assert written == json.loads(json.dumps(to_gradescope(r, QUESTIONS, private=private)))
+    feedback = (tmp_path / "out" / "feedback" / "ben.md").read_text()
+    assert "INSTRUCTOR/answers.csv" in feedback and str(secret) not in feedback
+    assert "INSTRUCTOR" not in hide_paths(f"{secret}/answers.csv")  # nothing of that run stays behind
+
+
+def test_gradescope_format_finds_questions_by_their_own_name_even_with_a_colon():
+    """Does the autograder's dict leave free-response questions to Gradescope when a name has a
+    colon (the old runner split the test's 'name: prompt' on ':')?"""
+    questions = [dataclasses.replace(q, name=f"part 2: {q.name}") if q.manual else q for q in QUESTIONS]
+    r = _result(Status.OK)
+    graded = to_gradescope(r, questions, autograder=True)
+    for q, test in zip(questions, graded["tests"]):
+        if q.manual:
+            assert "score" not in test and test["output"].startswith("Marked by your instructor")
+        else:
+            assert test["score"] == q.points and test["status"] == "passed"
+    assert graded["extra_data"] == {"status": "ok", "isolated": True, "isolation": "landlock"}
+    local = to_gradescope(r, questions)  # what grade writes: every test scored, no Gradescope statuses
+    assert all("score" in t and "status" not in t for t in local["tests"])
+    assert local["extra_data"] == {"status": "ok", "isolated": True}

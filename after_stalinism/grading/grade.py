@@ -6,12 +6,14 @@ Usage::
 
     book = grade_folder("instructor/exercises/00_data_warmup.ipynb", "submissions/", "grading-output/",
                         limits=Limits(timeout=60))
+    graded = grade_class(source, submissions, out)   # the results in memory, nothing written but the cache
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -25,11 +27,21 @@ from .results import StudentResult, Submission, clean
 from .sandbox import Limits, choose
 
 
-def grade_folder(source: Path, submissions: Path, out: Path, *, limits: Limits | None = None,
-                 jobs: int | None = None, progress: bool = True, sandbox: bool = True, say=print,
-                 views: bool = True) -> pd.DataFrame:
-    """Grade every submission in ``submissions`` against ``source`` within ``limits`` (default:
-    ``Limits()``); write results into ``out``.
+@dataclass
+class GradedClass:
+    """A class graded in memory, before any output is written: what every output is made from."""
+
+    source: Path
+    submissions: list[Submission]
+    questions: list[Question]
+    results: list[StudentResult]
+    private: list[tuple[Path, str]]   # the run's folders, which student-facing text must not show
+
+
+def grade_class(source: Path, submissions: Path, out: Path, *, limits: Limits | None = None,
+                jobs: int | None = None, progress: bool = True, sandbox: bool = True, say=print) -> GradedClass:
+    """Grade every submission in ``submissions`` against ``source``, in memory: choose the
+    isolation, read the class and run it (cached in ``out/.cache``, the only thing written).
 
     Raises SandboxUnavailable when student code cannot be isolated here and ``sandbox`` is True.
     ``say`` gets the run's first line: the isolation chosen (the gradebook's ``isolation`` column)."""
@@ -44,11 +56,21 @@ def grade_folder(source: Path, submissions: Path, out: Path, *, limits: Limits |
     subs = find_submissions(submissions, source.stem)
     results = run_class(subs, questions, isolation, out / ".cache", jobs=jobs or os.cpu_count() or 1,
                         progress=progress, limits=limits or Limits())
-    results = apply_marks(results, questions, out)  # the instructor's marks kept in out/marks.csv
-    book = write_outputs(results, questions, out, entries={s.student: s.entry for s in subs},
-                         private=[(source.parent, "INSTRUCTOR"), (submissions, "SUBMISSIONS"), (out, "OUT")])
-    if views:  # (Gradescope's class of one needs neither)
-        write_instructor_views(source, subs, results, questions, out)  # marking sheet, report.html
+    private = [(source.parent, "INSTRUCTOR"), (submissions, "SUBMISSIONS"), (out, "OUT")]
+    return GradedClass(source, subs, questions, results, private)
+
+
+def grade_folder(source: Path, submissions: Path, out: Path, *, limits: Limits | None = None,
+                 jobs: int | None = None, progress: bool = True, sandbox: bool = True, say=print) -> pd.DataFrame:
+    """Grade every submission in ``submissions`` against ``source`` (``grade_class``); write the
+    results into ``out`` with the instructor's marks applied; return the gradebook."""
+    graded = grade_class(source, submissions, out, limits=limits, jobs=jobs, progress=progress,
+                         sandbox=sandbox, say=say)
+    out = Path(out).resolve()
+    results = apply_marks(graded.results, graded.questions, out)  # the instructor's marks kept in out/marks.csv
+    book = write_outputs(results, graded.questions, out, entries={s.student: s.entry for s in graded.submissions},
+                         private=graded.private)
+    write_instructor_views(graded.source, graded.submissions, results, graded.questions, out)
     return book
 
 
