@@ -459,7 +459,7 @@ def test_command_line_release_and_grade(tmp_path):
     assert re.search(r"graded 1 submissions in", result.stdout)
 
 
-# ---- statuses and outputs, without running student code -----------------------
+# ---- statuses, outputs and the command line, without running student code -----------------------
 
 def _result(status, isolation="landlock", errors=()) -> StudentResult:
     """A hand-made result for QUESTIONS: every automatic question right, the manual ones awaiting."""
@@ -531,3 +531,30 @@ def test_gradescope_format_finds_questions_by_their_own_name_even_with_a_colon()
     local = to_gradescope(r, questions)  # what grade writes: every test scored, no Gradescope statuses
     assert all("score" in t and "status" not in t for t in local["tests"])
     assert local["extra_data"] == {"status": "ok", "isolated": True}
+
+
+def test_the_command_line_turns_a_refusal_into_a_message_and_an_exit_code(tmp_path, capsys, monkeypatch):
+    """Does a refused command print why, with exit code 2 (3 where nothing can be isolated),
+    and never a traceback?"""
+    from after_stalinism.grading import __main__ as cli
+    from after_stalinism.grading import grade
+    from after_stalinism.grading.sandbox import SandboxUnavailable
+
+    assert cli.main(["release"]) == 2
+    assert capsys.readouterr().err == "no source notebooks to release (give SOURCE, or --all)\n"
+    assert cli.main(["grade", str(SOURCE), str(tmp_path / "nowhere")]) == 2
+    assert capsys.readouterr().err == f"no such folder: {tmp_path / 'nowhere'}\n"
+    assert cli.main(["gradescope", str(tmp_path / "missing.ipynb"), "--out", str(tmp_path / "gs")]) == 2
+    assert capsys.readouterr().err.startswith(f"{tmp_path / 'missing.ipynb'}: ")
+
+    def cannot_isolate(*args, **kwargs):
+        raise SandboxUnavailable("Student code cannot be isolated on this machine")
+
+    monkeypatch.setattr(grade, "grade_folder", cannot_isolate)
+    (tmp_path / "subs").mkdir()
+    assert cli.main(["grade", str(SOURCE), str(tmp_path / "subs"), "--out", str(tmp_path / "out")]) == 3
+    assert capsys.readouterr().err == "Student code cannot be isolated on this machine\n"
+    args = cli.parser().parse_args(["grade", str(SOURCE), "subs"])
+    assert (args.timeout, args.cell_timeout, args.memory_mb) == (Limits().timeout, Limits().cell_timeout,
+                                                                 Limits().memory_mb)
+    assert args.func is cli.grade_main

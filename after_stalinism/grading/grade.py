@@ -1,9 +1,10 @@
-"""The ``grade`` command end to end: choose the isolation, read the class, run it (``batch``), apply
-the instructor's marks, write the gradebook, feedback and Gradescope results (``gradebook``), then
-the marking sheet and the report.
+"""The ``grade`` command end to end: check the instructor's marks and roster, choose the isolation,
+read the class, run it (``batch``), apply the marks, write the gradebook, feedback and Gradescope
+results (``gradebook``), then the marking sheet and the report.
 
 Usage::
 
+    roster = prepare(source, submissions, out, marks=Path("my_marks.csv"))   # before any grading
     book = grade_folder("instructor/exercises/00_data_warmup.ipynb", "submissions/", "grading-output/",
                         limits=Limits(timeout=60))
     graded = grade_class(source, submissions, out)   # the results in memory, nothing written but the cache
@@ -18,10 +19,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from .batch import find_submissions, run_class
+from .batch import find_submissions, run_class, student_names
 from .checks import Question
+from .export import read_roster
 from .gradebook import write_outputs
-from .marks import apply_marks
+from .marks import apply_marks, import_marks, stored_marks
 from .notebook import load_questions
 from .results import StudentResult, Submission, clean
 from .sandbox import Limits, choose
@@ -36,6 +38,21 @@ class GradedClass:
     questions: list[Question]
     results: list[StudentResult]
     private: list[tuple[Path, str]]   # the run's folders, which student-facing text must not show
+
+
+def prepare(source: Path, submissions: Path, out: Path, *, marks: Path | None = None,
+            roster: Path | None = None, say=print) -> list[dict[str, str]] | None:
+    """Before any grading: read the roster (returned, None without one), check the marks already in
+    ``out`` and merge ``marks`` into them. Raises MarksError, RosterError, ValueError (a broken
+    source) or OSError, and then nothing has been written."""
+    rows = read_roster(roster) if roster else None
+    questions = load_questions(source)
+    students = student_names(submissions)
+    stored_marks(out, questions, students)
+    if marks:
+        given = import_marks(marks, questions, students, out)
+        say(f"{given} marks from {marks} merged into {out / 'marks.csv'}")
+    return rows
 
 
 def grade_class(source: Path, submissions: Path, out: Path, *, limits: Limits | None = None,
