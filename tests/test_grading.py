@@ -34,6 +34,7 @@ from conftest import ROOT
 SOURCE = ROOT / "instructor" / "exercises" / "00_data_warmup.ipynb"
 QUESTIONS = load_questions(SOURCE)
 MAX = sum(q.points for q in QUESTIONS if not q.manual)
+LIMITS = Limits(timeout=15, cell_timeout=2)
 
 
 # ---- checks on values ---------------------------------------------------------------------
@@ -288,7 +289,7 @@ def graded(tmp_path_factory):
     (folder / "nothing_handed_in").mkdir()
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     out = tmp / "out"
-    book = grade_folder(SOURCE, folder, out, jobs=2, limits=Limits(timeout=15, cell_timeout=2), progress=False)
+    book = grade_folder(SOURCE, folder, out, jobs=2, limits=LIMITS, progress=False)
     after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     return book.set_index("student"), out, before == after, folder
 
@@ -365,13 +366,13 @@ def test_rerun_skips_unchanged_submissions(graded, tmp_path):
     _, out, _, folder = graded
     cache = {p: p.stat().st_mtime_ns for p in (out / ".cache").glob("*.json")}
     assert len(cache) >= 12  # every submission that ran to the end was cached
-    book = grade_folder(SOURCE, folder, out, jobs=2, limits=Limits(timeout=15, cell_timeout=2), progress=False)
+    book = grade_folder(SOURCE, folder, out, jobs=2, limits=LIMITS, progress=False)
     assert {p: p.stat().st_mtime_ns for p in (out / ".cache").glob("*.json")} == cache  # none re-run
     assert book.set_index("student").loc["right", "total"] == MAX
     # A changed submission is graded again.
     changed = folder / "partly" / "homework.ipynb"
     changed.write_text(changed.read_text().replace("peak_year = 2011", "peak_year = 2009"))
-    book = grade_folder(SOURCE, folder, out, jobs=2, limits=Limits(timeout=15, cell_timeout=2), progress=False)
+    book = grade_folder(SOURCE, folder, out, jobs=2, limits=LIMITS, progress=False)
     assert book.set_index("student").loc["partly", "q1"] == 1
 
 

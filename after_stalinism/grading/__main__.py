@@ -182,7 +182,8 @@ def _add_limits(parser: argparse.ArgumentParser) -> None:
     """The options of ``Limits``, with its defaults."""
     defaults = Limits()
     parser.add_argument("--timeout", type=float, default=defaults.timeout, help="seconds per submission")
-    parser.add_argument("--cell-timeout", type=float, default=defaults.cell_timeout, help="seconds per code cell")
+    parser.add_argument("--cell-timeout", type=float, default=defaults.cell_timeout,
+                        help="seconds per code cell")
     parser.add_argument("--memory-mb", type=int, default=defaults.memory_mb, help="memory cap per submission")
 
 

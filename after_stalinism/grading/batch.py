@@ -148,7 +148,8 @@ def _students(entries: list[_Entry]) -> list[Submission]:
                                    entry=", ".join(e.shown for e in group), status=Status.DUPLICATE))
             continue
         e = group[0]
-        subs.append(Submission(key, e.path if e.status is None else None, e.reason, entry=e.shown, status=e.status))
+        subs.append(Submission(key, e.path if e.status is None else None, e.reason, entry=e.shown,
+                               status=e.status))
     return subs
 
 
@@ -337,12 +338,14 @@ def _load(path: Path, root: str) -> dict:
     return parse_notebook(read_regular(path, root))
 
 
-NOT_GRADED = {Status.REFUSED: "the submission was refused", Status.DUPLICATE: "two submissions for one student",
-              Status.IGNORED: "not a submission", Status.EMPTY: "the notebook has no code in it",
-              Status.NO_NOTEBOOK: "no notebook was found", Status.UNREADABLE: "the notebook could not be read"}
+NOT_GRADED = {Status.REFUSED: "the submission was refused",       # "Not graded: ..." under each question
+              Status.DUPLICATE: "two submissions for one student", Status.IGNORED: "not a submission",
+              Status.EMPTY: "the notebook has no code in it", Status.NO_NOTEBOOK: "no notebook was found",
+              Status.UNREADABLE: "the notebook could not be read"}
 
 
-def _result_for(sub: Submission, run: RunResult | None, questions: list[Question], isolation: str) -> StudentResult:
+def _result_for(sub: Submission, run: RunResult | None, questions: list[Question],
+                isolation: str) -> StudentResult:
     """A student's result: from the run, or, for an entry that did not run, from the status its
     reading set. ``isolation``: the technique's name, for the gradebook's column."""
     if run is None:
@@ -472,9 +475,8 @@ def run_class(subs: list[Submission], questions: list[Question], isolation: Isol
         try:
             results.append(_result_for(sub, runs.get(sub.student), questions, isolation.name))
         except Exception as err:  # never lose the class for one student's result
-            results.append(StudentResult(sub.student, Status.GRADER_ERROR,
-                                         [_not_reached(q, "Not graded: the grader failed on this submission.")
-                                          for q in questions],
+            graded = [_not_reached(q, "Not graded: the grader failed on this submission.") for q in questions]
+            results.append(StudentResult(sub.student, Status.GRADER_ERROR, graded,
                                          [f"the grader could not grade this submission ({type(err).__name__})"],
                                          isolation=isolation.name))
     return results

@@ -56,7 +56,8 @@ def prepare(source: Path, submissions: Path, out: Path, *, marks: Path | None = 
 
 
 def grade_class(source: Path, submissions: Path, out: Path, *, limits: Limits | None = None,
-                jobs: int | None = None, progress: bool = True, sandbox: bool = True, say=print) -> GradedClass:
+                jobs: int | None = None, progress: bool = True, sandbox: bool = True,
+                say=print) -> GradedClass:
     """Grade every submission in ``submissions`` against ``source``, in memory: choose the
     isolation, read the class and run it (cached in ``out/.cache``, the only thing written).
 
@@ -78,15 +79,16 @@ def grade_class(source: Path, submissions: Path, out: Path, *, limits: Limits | 
 
 
 def grade_folder(source: Path, submissions: Path, out: Path, *, limits: Limits | None = None,
-                 jobs: int | None = None, progress: bool = True, sandbox: bool = True, say=print) -> pd.DataFrame:
+                 jobs: int | None = None, progress: bool = True, sandbox: bool = True,
+                 say=print) -> pd.DataFrame:
     """Grade every submission in ``submissions`` against ``source`` (``grade_class``); write the
     results into ``out`` with the instructor's marks applied; return the gradebook."""
     graded = grade_class(source, submissions, out, limits=limits, jobs=jobs, progress=progress,
                          sandbox=sandbox, say=say)
     out = Path(out).resolve()
-    results = apply_marks(graded.results, graded.questions, out)  # the instructor's marks kept in out/marks.csv
-    book = write_outputs(results, graded.questions, out, entries={s.student: s.entry for s in graded.submissions},
-                         private=graded.private)
+    results = apply_marks(graded.results, graded.questions, out)  # the marks kept in out/marks.csv
+    entries = {s.student: s.entry for s in graded.submissions}
+    book = write_outputs(results, graded.questions, out, entries=entries, private=graded.private)
     write_instructor_views(graded.source, graded.submissions, results, graded.questions, out)
     return book
 

@@ -131,12 +131,12 @@ def to_gradescope(r: StudentResult, questions: list[Question], *, private: Place
     for q, res in zip(questions, r.questions):
         name = f"{q.name}{': ' + q.prompt if q.prompt else ''}"
         if autograder and q.manual:
-            tests.append({"name": name, "visibility": "visible",
-                          "output": f"Marked by your instructor ({q.points:g} points), not by the autograder."})
+            left = f"Marked by your instructor ({q.points:g} points), not by the autograder."
+            tests.append({"name": name, "visibility": "visible", "output": left})
             continue
+        checked = "\n".join(f"{'PASS' if ok else 'FAIL'}: {_line(m, private)}" for ok, m in res.messages)
         test = {"name": name, "score": res.score, "max_score": res.max_score, "visibility": "visible",
-                "output": "\n".join(f"{'PASS' if ok else 'FAIL'}: {_line(m, private)}" for ok, m in res.messages)
-                          + ("\n(marked by hand)" if res.manual else "")}
+                "output": checked + ("\n(marked by hand)" if res.manual else "")}
         if autograder:
             test["status"] = "passed" if res.score >= res.max_score else "failed"
         tests.append(test)

@@ -215,7 +215,8 @@ def run_autograder(root: Path) -> dict:
     if result.status is Status.GRADER_ERROR:
         raise GraderFailure(data["output"] or "grader error")
     results_file.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    print(f"status: {result.status}; score {data['score']:g} of {config['autograder_points']:g} autograded points")
+    print(f"status: {result.status}; score {data['score']:g} of {config['autograder_points']:g} "
+          f"autograded points")
     print(data["output"])
     return data
 

@@ -183,7 +183,8 @@ def build_report(results: list[StudentResult], questions: list[Question], title:
     statuses = Counter(r.status for r in results)
     parts += ["<h2>Submissions that did not run cleanly</h2>", _figure("fig-statuses", "Submissions by status"),
               _table(["status", "submissions"], [[s, c] for s, c in statuses.most_common()], "Statuses")]
-    trouble = [[r.student, r.status, (r.errors or [""])[0]] for r in results if r.status is not Status.OK or r.errors]
+    trouble = [[r.student, r.status, (r.errors or [""])[0]] for r in results
+               if r.status is not Status.OK or r.errors]
     parts.append(_table(["student", "status", "first problem"], trouble,
                         "Students whose notebook had problems, or whose submission was refused")
                  if trouble else "<p>Every notebook ran without an error.</p>")

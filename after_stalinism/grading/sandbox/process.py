@@ -65,7 +65,8 @@ def _student(cells, names, write_fd, state, limits: Limits, isolation: Isolation
     run_cells(cells, names, write_fd, limits.cell_timeout, isolation.home(state))
 
 
-def _intermediate(notebook: str, names, isolation: Isolation, write_fd, ready_fd, go_fd, limits: Limits) -> None:
+def _intermediate(notebook: str, names, isolation: Isolation, write_fd, ready_fd, go_fd,
+                  limits: Limits) -> None:
     """Read the notebook, let the technique enter its isolation, fork the student process."""
     from ..notebook import code_cells
 
