@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from after_stalinism.grading.grade import grade_folder  # noqa: E402
 from after_stalinism.grading.notebook import reference_submission  # noqa: E402
+from after_stalinism.grading.sandbox import Limits  # noqa: E402
 
 
 def make_class(folder: Path, n: int) -> None:
@@ -174,7 +175,7 @@ def main() -> None:
         make_class(subs, n)
         timeout = 10
         start = time.perf_counter()
-        book = grade_folder(SOURCE, subs, out, jobs=2, timeout=timeout, progress=False)
+        book = grade_folder(SOURCE, subs, out, jobs=2, limits=Limits(timeout=timeout), progress=False)
         wall = time.perf_counter() - start
         peer = None
         if "--no-peer" not in sys.argv:

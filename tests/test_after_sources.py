@@ -16,6 +16,7 @@ from after_stalinism.display.figures import BOOK_TRACE_TYPES, STATIC_ENV
 from after_stalinism.display.twin import MAX_RUNS
 from after_stalinism.grading.grade import grade_folder
 from after_stalinism.grading.notebook import load_questions, reference_submission
+from after_stalinism.grading.sandbox import Limits
 from conftest import ROOT
 from test_sources import SOURCE_FILES, SOURCES_DIR, found_in, normalise
 
@@ -158,7 +159,7 @@ def test_set_06_right_wrong_and_hostile_answers(tmp_path):
     patcher = ("import after_stalinism.grading.checks as C\n"
                "C.evaluate = lambda check, values: C.Outcome(True, 'patched')\n")
     _submit(folder, "hostile", {'law = "c"': 'law = "a"'}, extra=[patcher, "held_count = 'all of them'"])
-    book = grade_folder(SET, folder, tmp_path / "out", jobs=2, timeout=60, cell_timeout=20,
+    book = grade_folder(SET, folder, tmp_path / "out", jobs=2, limits=Limits(timeout=60, cell_timeout=20),
                         progress=False).set_index("student")
     auto = sum(q.points for q in load_questions(SET) if not q.manual)
     assert book.loc["right", "total"] == auto and book.loc["right", "manual_pending"] == "q10"

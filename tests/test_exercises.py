@@ -17,6 +17,7 @@ from after_stalinism.course.lessons import exercise_sets
 from after_stalinism.grading import checks as C
 from after_stalinism.grading.grade import grade_folder
 from after_stalinism.grading.notebook import load_questions, reference_submission, release
+from after_stalinism.grading.sandbox import Limits
 from after_stalinism.grading.values import decode
 from conftest import ROOT
 
@@ -84,7 +85,7 @@ def test_reference_scores_full_marks_and_untouched_release_scores_zero(source, t
     nbformat.write(reference_submission(source), folder / "reference" / "work.ipynb")
     (folder / "untouched").mkdir(parents=True)
     (folder / "untouched" / "work.ipynb").write_bytes((ROOT / "exercises" / f"{source.stem}.ipynb").read_bytes())
-    book = grade_folder(source, folder, tmp_path / "out", jobs=2, timeout=60, cell_timeout=20,
+    book = grade_folder(source, folder, tmp_path / "out", jobs=2, limits=Limits(timeout=60, cell_timeout=20),
                         progress=False).set_index("student")
     questions = load_questions(source)
     auto = sum(q.points for q in questions if not q.manual)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -15,7 +16,9 @@ from nbclient import NotebookClient
 
 from after_stalinism._modes import DATA_ENV, data_dir
 from after_stalinism.grading import checks as C
+from after_stalinism.grading.checks import QuestionResult
 from after_stalinism.grading.grade import grade_folder
+from after_stalinism.grading.gradebook import hide_paths, to_gradescope, write_outputs
 from after_stalinism.grading.notebook import (
     ReleaseError,
     load_questions,
@@ -23,12 +26,15 @@ from after_stalinism.grading.notebook import (
     release,
     strip_solutions,
 )
+from after_stalinism.grading.results import Status, StudentResult
+from after_stalinism.grading.sandbox import Limits
 from after_stalinism.grading.values import decode, encode, export, load_export
 from conftest import ROOT
 
 SOURCE = ROOT / "instructor" / "exercises" / "00_data_warmup.ipynb"
 QUESTIONS = load_questions(SOURCE)
 MAX = sum(q.points for q in QUESTIONS if not q.manual)
+LIMITS = Limits(timeout=15, cell_timeout=2)
 
 
 # ---- checks on values ---------------------------------------------------------------------
@@ -283,7 +289,7 @@ def graded(tmp_path_factory):
     (folder / "nothing_handed_in").mkdir()
     before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     out = tmp / "out"
-    book = grade_folder(SOURCE, folder, out, jobs=2, timeout=15, cell_timeout=2, progress=False)
+    book = grade_folder(SOURCE, folder, out, jobs=2, limits=LIMITS, progress=False)
     after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     return book.set_index("student"), out, before == after, folder
 
@@ -360,13 +366,13 @@ def test_rerun_skips_unchanged_submissions(graded, tmp_path):
     _, out, _, folder = graded
     cache = {p: p.stat().st_mtime_ns for p in (out / ".cache").glob("*.json")}
     assert len(cache) >= 12  # every submission that ran to the end was cached
-    book = grade_folder(SOURCE, folder, out, jobs=2, timeout=15, cell_timeout=2, progress=False)
+    book = grade_folder(SOURCE, folder, out, jobs=2, limits=LIMITS, progress=False)
     assert {p: p.stat().st_mtime_ns for p in (out / ".cache").glob("*.json")} == cache  # none re-run
     assert book.set_index("student").loc["right", "total"] == MAX
     # A changed submission is graded again.
     changed = folder / "partly" / "homework.ipynb"
     changed.write_text(changed.read_text().replace("peak_year = 2011", "peak_year = 2009"))
-    book = grade_folder(SOURCE, folder, out, jobs=2, timeout=15, cell_timeout=2, progress=False)
+    book = grade_folder(SOURCE, folder, out, jobs=2, limits=LIMITS, progress=False)
     assert book.set_index("student").loc["partly", "q1"] == 1
 
 
@@ -423,7 +429,8 @@ def test_a_worker_that_dies_takes_no_student_with_it(tmp_path):
 
     killer = threading.Thread(target=kill_the_workers_once)
     killer.start()
-    book = grade_folder(SOURCE, tmp_path / "submissions", tmp_path / "out", jobs=2, timeout=15, progress=False)
+    book = grade_folder(SOURCE, tmp_path / "submissions", tmp_path / "out", jobs=2, limits=Limits(timeout=15),
+                        progress=False)
     killer.join()
     assert killed
     book = book.set_index("student")
@@ -451,3 +458,104 @@ def test_command_line_release_and_grade(tmp_path):
     book = pd.read_csv(tmp_path / "out" / "gradebook.csv")
     assert book.loc[0, "student"] == "untouched" and book.loc[0, "total"] == 0
     assert re.search(r"graded 1 submissions in", result.stdout)
+
+
+# ---- statuses, outputs and the command line, without running student code -----------------------
+
+def _result(status, isolation="landlock", errors=()) -> StudentResult:
+    """A hand-made result for QUESTIONS: every automatic question right, the manual ones awaiting."""
+    graded = [QuestionResult(q.name, 0.0 if q.manual else q.points, q.points,
+                             [(not q.manual, "Awaiting your instructor's mark." if q.manual else "right")],
+                             manual=q.manual) for q in QUESTIONS]
+    return StudentResult("ana", status, graded, list(errors), 1.5, status is Status.OK, isolation=isolation)
+
+
+def test_a_status_is_set_where_the_problem_is_found_never_read_from_its_message(tmp_path, monkeypatch):
+    """Does rewording a problem's message change a status? It must not: the old reader took
+    'refused' from a message starting with 'refused:'."""
+    from after_stalinism.grading import batch
+
+    folder = tmp_path / "subs"
+    folder.mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), folder / "empty.ipynb")
+    (folder / "bob.pdf").write_bytes(b"%PDF")
+    (folder / "cut.ipynb").write_text('{"cells": [')
+    found = {s.student: s.status for s in batch.find_submissions(folder, SOURCE.stem)}
+    assert found == {"empty": Status.EMPTY, "bob": Status.NO_NOTEBOOK, "cut": Status.UNREADABLE}
+
+    def damaged(path, root, limit=batch.MAX_NOTEBOOK_BYTES):
+        raise batch.NotRead("refused: worded like a refusal, but the file is only damaged")
+
+    monkeypatch.setattr(batch, "read_regular", damaged)
+    subs = batch.find_submissions(folder, SOURCE.stem)
+    assert {s.student: s.status for s in subs} == {"empty": Status.UNREADABLE, "bob": Status.NO_NOTEBOOK,
+                                                   "cut": Status.UNREADABLE}
+    for sub in subs:
+        before = sub.status
+        sub.problem = "the same problem, in other words"
+        result = batch._result_for(sub, None, QUESTIONS, "namespaces")
+        assert result.status is before and result.isolation == "namespaces"
+        assert result.errors[0] == "the same problem, in other words"
+
+
+def test_outputs_come_from_each_result_and_private_places_are_passed_not_kept(tmp_path):
+    """Is the gradebook's isolation column each result's own, is results.json exactly
+    to_gradescope's dict, and are the run's folders hidden only where they are passed?"""
+    secret = tmp_path / "instructor_folder"
+    private = [(secret, "INSTRUCTOR")]
+    results = [_result(Status.OK), _result(Status.TIMEOUT, isolation="namespaces",
+                                           errors=[f"stopped while reading {secret}/answers.csv"])]
+    results[1].student = "ben"
+    book = write_outputs(results, QUESTIONS, tmp_path / "out", private=private)
+    assert list(book["isolation"]) == ["landlock", "namespaces"]
+    assert list(pd.read_csv(tmp_path / "out" / "gradebook.csv")["status"]) == ["ok", "timeout"]
+    for r in results:
+        written = json.loads((tmp_path / "out" / "results" / r.student / "results.json").read_text())
+        assert written == json.loads(json.dumps(to_gradescope(r, QUESTIONS, private=private)))
+    feedback = (tmp_path / "out" / "feedback" / "ben.md").read_text()
+    assert "INSTRUCTOR/answers.csv" in feedback and str(secret) not in feedback
+    assert "INSTRUCTOR" not in hide_paths(f"{secret}/answers.csv")  # nothing of that run stays behind
+
+
+def test_gradescope_format_finds_questions_by_their_own_name_even_with_a_colon():
+    """Does the autograder's dict leave free-response questions to Gradescope when a name has a
+    colon (the old runner split the test's 'name: prompt' on ':')?"""
+    questions = [dataclasses.replace(q, name=f"part 2: {q.name}") if q.manual else q for q in QUESTIONS]
+    r = _result(Status.OK)
+    graded = to_gradescope(r, questions, autograder=True)
+    for q, test in zip(questions, graded["tests"]):
+        if q.manual:
+            assert "score" not in test and test["output"].startswith("Marked by your instructor")
+        else:
+            assert test["score"] == q.points and test["status"] == "passed"
+    assert graded["extra_data"] == {"status": "ok", "isolated": True, "isolation": "landlock"}
+    local = to_gradescope(r, questions)  # what grade writes: every test scored, no Gradescope statuses
+    assert all("score" in t and "status" not in t for t in local["tests"])
+    assert local["extra_data"] == {"status": "ok", "isolated": True}
+
+
+def test_the_command_line_turns_a_refusal_into_a_message_and_an_exit_code(tmp_path, capsys, monkeypatch):
+    """Does a refused command print why, with exit code 2 (3 where nothing can be isolated),
+    and never a traceback?"""
+    from after_stalinism.grading import __main__ as cli
+    from after_stalinism.grading import grade
+    from after_stalinism.grading.sandbox import SandboxUnavailable
+
+    assert cli.main(["release"]) == 2
+    assert capsys.readouterr().err == "no source notebooks to release (give SOURCE, or --all)\n"
+    assert cli.main(["grade", str(SOURCE), str(tmp_path / "nowhere")]) == 2
+    assert capsys.readouterr().err == f"no such folder: {tmp_path / 'nowhere'}\n"
+    assert cli.main(["gradescope", str(tmp_path / "missing.ipynb"), "--out", str(tmp_path / "gs")]) == 2
+    assert capsys.readouterr().err.startswith(f"{tmp_path / 'missing.ipynb'}: ")
+
+    def cannot_isolate(*args, **kwargs):
+        raise SandboxUnavailable("Student code cannot be isolated on this machine")
+
+    monkeypatch.setattr(grade, "grade_folder", cannot_isolate)
+    (tmp_path / "subs").mkdir()
+    assert cli.main(["grade", str(SOURCE), str(tmp_path / "subs"), "--out", str(tmp_path / "out")]) == 3
+    assert capsys.readouterr().err == "Student code cannot be isolated on this machine\n"
+    args = cli.parser().parse_args(["grade", str(SOURCE), "subs"])
+    assert (args.timeout, args.cell_timeout, args.memory_mb) == (Limits().timeout, Limits().cell_timeout,
+                                                                 Limits().memory_mb)
+    assert args.func is cli.grade_main

@@ -19,9 +19,9 @@ import nbformat
 import pandas as pd
 import pytest
 
-from after_stalinism.grading.batch import Refused, parse_notebook, read_regular, scan
+from after_stalinism.grading.batch import NotRead, parse_notebook, read_regular, scan
 from after_stalinism.grading.notebook import load_questions, reference_submission
-from after_stalinism.grading.results import csv_cell, safe_name
+from after_stalinism.grading.results import Status, csv_cell, safe_name
 from conftest import ROOT
 from test_sandbox import UNPRIVILEGED_UID, as_unprivileged
 
@@ -254,14 +254,16 @@ def test_reading_refuses_what_is_not_a_regular_file_inside_the_folder(tmp_path):
     os.mkfifo(tmp_path / "subs" / "pipe.ipynb")
     for name, words in [("link.ipynb", "outside the submissions folder"), ("pipe.ipynb", "FIFO")]:
         started = time.perf_counter()
-        with pytest.raises(Refused, match=words):
+        with pytest.raises(NotRead, match=words) as refused:
             read_regular(tmp_path / "subs" / name, root)
+        assert refused.value.status is Status.REFUSED  # never opened: the reason's words decide nothing
         assert time.perf_counter() - started < 1  # never blocks
-    kinds = {e.shown: e.kind for e in scan(tmp_path / "subs")}
-    assert kinds == {"link.ipynb": "refused", "pipe.ipynb": "refused"}
-    with pytest.raises(Refused, match="nested too deeply"):
+    statuses = {e.shown: e.status for e in scan(tmp_path / "subs")}
+    assert statuses == {"link.ipynb": Status.REFUSED, "pipe.ipynb": Status.REFUSED}
+    with pytest.raises(NotRead, match="nested too deeply") as damaged:
         parse_notebook(b"[" * 100_000)
-    with pytest.raises(Refused, match="structure"):
+    assert damaged.value.status is Status.UNREADABLE
+    with pytest.raises(NotRead, match="structure"):
         parse_notebook(b'{"cells": [{"cell_type": "code", "source": [[1]]}]}')
 
 

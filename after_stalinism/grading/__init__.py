@@ -8,8 +8,8 @@ Modules: ``checks`` (questions, the registry of check types), ``values`` (values
 ``notebook`` (source notebooks and the student release), ``sandbox/`` (running student code apart:
 one module per isolation technique, ``choose`` picks one), ``grade`` (the ``grade`` command:
 isolation -> ``batch`` (run the class) -> ``results`` -> ``marks``, ``gradebook``, ``marking_sheet``,
-``report``), ``gradescope``, ``export``, ``links``, ``instructor`` (the other commands),
-``learner`` (instant feedback in JupyterLab).
+``report``), ``gradescope``, ``export``, ``links``, ``edition``, ``__main__`` (the one command line:
+every verb and its options), ``learner`` (instant feedback in JupyterLab).
 
 Importing this package (the learner's path) imports nothing POSIX-only; ``sandbox`` and ``batch``
 are imported only by the grader. ``# TESTS`` cells get ``question`` and the check constructors

@@ -48,8 +48,8 @@ from .._modes import PACKAGE_DIR, data_dir, inputs_digest
 from .checks import TESTS_MARK, Question, QuestionResult, grade_question
 from .memory import Watchdog
 from .notebook import META_KEY
-from .results import StudentResult, Submission, clean, safe_name
-from .sandbox import Isolation, RunResult, run_submission, warm_up
+from .results import Status, StudentResult, Submission, clean, safe_name
+from .sandbox import Isolation, Limits, RunResult, run_submission, warm_up
 from .values import MISSING, Unsupported, decode
 
 GRADER_VERSION = "3"
@@ -60,11 +60,16 @@ MAX_ENTRIES = 2000          # files and folders looked at in one student's folde
 MAX_CANDIDATES = 20         # notebooks in one student's folder read at most (the newest)
 IGNORED = {".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX", ".ipynb_checkpoints", ".git", ".gitkeep"}
 SKIPPED_FOLDERS = {".ipynb_checkpoints", "__MACOSX", ".git"}
-NOT_RUN = {"unreadable", "no notebook", "empty", "refused", "duplicate", "ignored"}
 
 
-class Refused(Exception):
-    """A file the grader will not read; the message says why, in words for the gradebook."""
+class NotRead(Exception):
+    """A file the grader does not read: the message says why, in words for the gradebook, and
+    ``status`` what that makes the entry (``REFUSED``: never opened; ``UNREADABLE``: not a notebook
+    the grader can read)."""
+
+    def __init__(self, message: str, status: Status = Status.UNREADABLE):
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass
@@ -72,7 +77,7 @@ class _Entry:
     key: str            # the student's name, made safe
     shown: str          # the entry as listed, e.g. "alice/" or "alice.ipynb"
     path: Path
-    kind: str           # notebook | folder | refused | ignored | other
+    status: Status | None = None   # None: a notebook or a folder, to be read; else why not (REFUSED ...)
     reason: str = ""
 
 
@@ -102,21 +107,23 @@ def scan(folder: Path) -> list[_Entry]:
         try:
             mode = os.lstat(path).st_mode
         except OSError as err:
-            entries.append(_Entry(shown, shown, path, "refused", f"could not be looked at ({type(err).__name__})"))
+            entries.append(_Entry(shown, shown, path, Status.REFUSED,
+                                  f"could not be looked at ({type(err).__name__})"))
             continue
         stem = safe_name(name[: -len(".ipynb")] if name.endswith(".ipynb") else name.rsplit(".", 1)[0] or name)
         if name in IGNORED or name.startswith("._"):
-            entries.append(_Entry(shown, shown + ("/" if stat.S_ISDIR(mode) else ""), path, "ignored",
+            entries.append(_Entry(shown, shown + ("/" if stat.S_ISDIR(mode) else ""), path, Status.IGNORED,
                                   "system or archive litter, not a submission"))
         elif stat.S_ISDIR(mode):
-            entries.append(_Entry(shown, shown + "/", path, "folder"))
+            entries.append(_Entry(shown, shown + "/", path))
+        elif stat.S_ISREG(mode) and name.endswith(".ipynb"):
+            entries.append(_Entry(stem, shown, path))
         elif stat.S_ISREG(mode):
-            entries.append(_Entry(stem, shown, path, "notebook" if name.endswith(".ipynb") else "other",
-                                  "" if name.endswith(".ipynb") else
+            entries.append(_Entry(stem, shown, path, Status.NO_NOTEBOOK,
                                   f"{shown} was handed in, which is not a notebook (.ipynb)"))
         else:
             target = _link_target(path) if stat.S_ISLNK(mode) else ""
-            entries.append(_Entry(stem, shown, path, "refused",
+            entries.append(_Entry(stem, shown, path, Status.REFUSED,
                                   f"{shown} is {_kind_of(mode)}{target}, not a file of the student's own: "
                                   f"the grader does not follow or open it"))
     return entries
@@ -138,12 +145,11 @@ def _students(entries: list[_Entry]) -> list[Submission]:
             named = " and ".join(f"'{e.shown}'" for e in group)
             subs.append(Submission(key, None, f"two submissions for this student ({named}); the grader does not "
                                               f"choose between them: keep one and grade again",
-                                   entry=", ".join(e.shown for e in group), status="duplicate"))
+                                   entry=", ".join(e.shown for e in group), status=Status.DUPLICATE))
             continue
         e = group[0]
-        status = {"refused": "refused", "ignored": "ignored", "other": "no notebook"}.get(e.kind, "")
-        subs.append(Submission(key, e.path if e.kind in ("notebook", "folder") else None, e.reason,
-                               entry=e.shown, status=status))
+        subs.append(Submission(key, e.path if e.status is None else None, e.reason, entry=e.shown,
+                               status=e.status))
     return subs
 
 
@@ -152,13 +158,13 @@ def find_submissions(folder: Path, exercise_set: str) -> list[Submission]:
     root = os.path.realpath(folder)
     subs = []
     for sub in _students(scan(folder)):
-        if sub.status:
+        if sub.status is not None:
             subs.append(sub)
             continue
         try:
             subs.append(_read_entry(sub, root, exercise_set))
         except Exception as err:  # the grader's own slip on one entry: that student only
-            sub.path, sub.status = None, "grader error"
+            sub.path, sub.status = None, Status.GRADER_ERROR
             sub.problem = f"the grader could not read this submission ({type(err).__name__}: {clean(err)[:200]})"
             subs.append(sub)
     return subs
@@ -170,24 +176,24 @@ def _read_entry(sub: Submission, root: str, exercise_set: str) -> Submission:
     if not os.path.isdir(sub.path) or os.path.islink(sub.path):
         try:
             parsed = _load(sub.path, root)
-        except Refused as err:
-            return _refused(sub, str(err))
+        except NotRead as err:
+            return _not_read(sub, err)
         return _take(sub, sub.path, parsed)
     candidates, notes = _folder_notebooks(Path(sub.path))
     sub.notes = notes
     if not candidates:
         sub.path = None
         if notes:
-            sub.status, sub.problem = "refused", "no notebook the grader may read: " + "; ".join(notes)
+            sub.status, sub.problem = Status.REFUSED, "no notebook the grader may read: " + "; ".join(notes)
         else:
-            sub.status, sub.problem = "no notebook", "no notebook (.ipynb) was found in the submission"
+            sub.status, sub.problem = Status.NO_NOTEBOOK, "no notebook (.ipynb) was found in the submission"
         return sub
     first_problem, first_parsed = None, None
     for path in candidates[:MAX_CANDIDATES]:
         try:
             parsed = _load(path, root)
-        except Refused as err:
-            first_problem = first_problem or (path, str(err))
+        except NotRead as err:
+            first_problem = first_problem or (path, err)
             continue
         if parsed["exercise_set"] == exercise_set:
             return _take(sub, path, parsed)
@@ -195,12 +201,11 @@ def _read_entry(sub: Submission, root: str, exercise_set: str) -> Submission:
     if first_parsed is not None:
         return _take(sub, *first_parsed)
     sub.path = first_problem[0]
-    return _refused(sub, first_problem[1])
+    return _not_read(sub, first_problem[1])
 
 
-def _refused(sub: Submission, reason: str) -> Submission:
-    sub.status = "refused" if reason.startswith("refused:") else "unreadable"
-    sub.problem = reason.removeprefix("refused: ")
+def _not_read(sub: Submission, err: NotRead) -> Submission:
+    sub.status, sub.problem = err.status, str(err)
     return sub
 
 
@@ -208,7 +213,7 @@ def _take(sub: Submission, path: Path, parsed: dict) -> Submission:
     sub.path, sub.cells, sub.notebook = path, parsed["cells"], parsed["notebook"]
     sub.digest = hashlib.sha256(json.dumps(sub.cells).encode("utf-8", "surrogatepass")).hexdigest()
     if not any(c.strip() for c in sub.cells):
-        sub.status, sub.problem = "empty", "the notebook has no code in it"
+        sub.status, sub.problem = Status.EMPTY, "the notebook has no code in it"
     return sub
 
 
@@ -256,22 +261,22 @@ def _newest(paths: list[Path]) -> list[Path]:
 
 def read_regular(path: Path, root: str, limit: int = MAX_NOTEBOOK_BYTES) -> bytes:
     """The bytes of ``path`` if it is a regular file inside ``root`` and no larger than ``limit``;
-    Refused otherwise. Never follows a link, never blocks on a FIFO or a device."""
+    NotRead otherwise. Never follows a link, never blocks on a FIFO or a device."""
     real = os.path.realpath(path)
     if not (real == root or real.startswith(root.rstrip(os.sep) + os.sep)):
-        raise Refused("refused: it lies outside the submissions folder (reached through a link)")
+        raise NotRead("it lies outside the submissions folder (reached through a link)", Status.REFUSED)
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC | getattr(os, "O_NOCTTY", 0))
     except OSError as err:
         if os.path.islink(path):
-            raise Refused(f"refused: it is a link{_link_target(Path(path))}: not followed") from None
-        raise Refused(f"the notebook could not be read ({type(err).__name__})") from None
+            raise NotRead(f"it is a link{_link_target(Path(path))}: not followed", Status.REFUSED) from None
+        raise NotRead(f"the notebook could not be read ({type(err).__name__})") from None
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise Refused(f"refused: it is {_kind_of(info.st_mode)}, not a file: not read")
+            raise NotRead(f"it is {_kind_of(info.st_mode)}, not a file: not read", Status.REFUSED)
         if info.st_size > limit:
-            raise Refused(f"the notebook is larger than the grader reads ({info.st_size / 2**20:.0f} MB; "
+            raise NotRead(f"the notebook is larger than the grader reads ({info.st_size / 2**20:.0f} MB; "
                           f"at most {limit / 2**20:.0f} MB): save it without outputs and hand it in again")
         chunks, size = [], 0
         while size <= limit:
@@ -281,7 +286,7 @@ def read_regular(path: Path, root: str, limit: int = MAX_NOTEBOOK_BYTES) -> byte
             chunks.append(chunk)
             size += len(chunk)
         if size > limit:
-            raise Refused(f"the notebook is larger than the grader reads (at most {limit / 2**20:.0f} MB)")
+            raise NotRead(f"the notebook is larger than the grader reads (at most {limit / 2**20:.0f} MB)")
         return b"".join(chunks)
     finally:
         os.close(fd)
@@ -297,15 +302,15 @@ def _source(value) -> str:
 
 def parse_notebook(raw: bytes) -> dict:
     """A notebook's cells from its bytes, parsed once as plain JSON with its structure checked:
-    {"cells": code that runs, "notebook": [(cell type, source)], "exercise_set": ...}. Refused
+    {"cells": code that runs, "notebook": [(cell type, source)], "exercise_set": ...}. NotRead
     (with the reason in words) if it is not a notebook."""
     damaged = "the notebook could not be opened ({}); it may be damaged or incomplete"
     try:
         data = json.loads(raw.decode("utf-8-sig"))
     except RecursionError:
-        raise Refused(damaged.format("nested too deeply to read")) from None
+        raise NotRead(damaged.format("nested too deeply to read")) from None
     except (UnicodeDecodeError, ValueError) as err:
-        raise Refused(damaged.format(type(err).__name__)) from None
+        raise NotRead(damaged.format(type(err).__name__)) from None
     try:
         if not isinstance(data, dict):
             raise ValueError
@@ -324,7 +329,7 @@ def parse_notebook(raw: bytes) -> dict:
         meta = meta.get(META_KEY) if isinstance(meta, dict) else None
         exercise_set = meta.get("exercise_set") if isinstance(meta, dict) else None
     except (ValueError, AttributeError, TypeError):
-        raise Refused(damaged.format("not a notebook's structure")) from None
+        raise NotRead(damaged.format("not a notebook's structure")) from None
     code = [s for kind, s in notebook if kind == "code" and not s.lstrip().startswith(TESTS_MARK)]
     return {"cells": code, "notebook": notebook, "exercise_set": exercise_set}
 
@@ -333,27 +338,35 @@ def _load(path: Path, root: str) -> dict:
     return parse_notebook(read_regular(path, root))
 
 
-def _result_for(sub: Submission, run: RunResult | None, questions: list[Question]) -> StudentResult:
+NOT_GRADED = {Status.REFUSED: "the submission was refused",       # "Not graded: ..." under each question
+              Status.DUPLICATE: "two submissions for one student", Status.IGNORED: "not a submission",
+              Status.EMPTY: "the notebook has no code in it", Status.NO_NOTEBOOK: "no notebook was found",
+              Status.UNREADABLE: "the notebook could not be read"}
+
+
+def _result_for(sub: Submission, run: RunResult | None, questions: list[Question],
+                isolation: str) -> StudentResult:
+    """A student's result: from the run, or, for an entry that did not run, from the status its
+    reading set. ``isolation``: the technique's name, for the gradebook's column."""
     if run is None:
-        status = sub.status or ("no notebook" if sub.path is None else "unreadable")
+        status = sub.status or Status.GRADER_ERROR  # (an entry that did not run always has its status)
         errors = [clean(sub.problem)] + [f"set aside: {n}" for n in sub.notes]
-        reason = {"refused": "the submission was refused", "duplicate": "two submissions for one student",
-                  "ignored": "not a submission", "empty": "the notebook has no code in it",
-                  "no notebook": "no notebook was found", "unreadable": "the notebook could not be read",
-                  }.get(status, status)
+        reason = NOT_GRADED.get(status, status)
         graded = [_not_reached(q, f"Not graded: {reason} (see the top of this page).") for q in questions]
-        return StudentResult(sub.student, status, graded, errors, 0.0, False, {})
+        return StudentResult(sub.student, status, graded, errors, 0.0, False, {}, isolation=isolation)
     values = _decoded(run.values_json)
     errors = [clean(e) for e in run.errors] + [f"set aside: {n}" for n in sub.notes]
     graded = []
     for q in questions:
         names = q.names()
-        if run.status != "ok" and not q.manual and names and all(values.get(n, MISSING) is MISSING for n in names):
+        if (run.status is not Status.OK and not q.manual and names
+                and all(values.get(n, MISSING) is MISSING for n in names)):
             graded.append(_not_reached(q, f"Not reached: your notebook stopped ({run.status}) "
                                           f"before this answer was set."))
         else:
             graded.append(_graded(q, values))
-    return StudentResult(sub.student, run.status, graded, errors, run.seconds, run.isolated, values)
+    return StudentResult(sub.student, run.status, graded, errors, run.seconds, run.isolated, values,
+                         isolation=isolation)
 
 
 def _not_reached(q: Question, message: str) -> QuestionResult:
@@ -411,41 +424,61 @@ def _stage(sub: Submission, folder: Path) -> Path:
     return path
 
 
+@dataclass(frozen=True)
+class Run:
+    """What every submission of a class runs with: the variables the checks read, the isolation
+    and the limits (sent to each worker with a submission's path)."""
+
+    names: tuple[str, ...]
+    isolation: Isolation
+    limits: Limits
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to run: the staged copy of its code the sandbox reads, and the cache entry
+    its run is kept in under ``key``."""
+
+    student: str
+    notebook: Path
+    cache_path: Path
+    key: str
+
+
 def run_class(subs: list[Submission], questions: list[Question], isolation: Isolation, cache_dir: Path, *,
-              jobs: int, progress: bool, timeout: float, cell_timeout: float, memory_mb: int) -> list[StudentResult]:
-    """Run every readable submission not already cached (under ``isolation``) and grade it: one
-    result per entry of ``subs``, in order."""
-    names = sorted({n for q in questions for n in q.names()})
-    base_key = _tests_digest(questions) + inputs_digest([PACKAGE_DIR, data_dir()]) + isolation.name
+              jobs: int, progress: bool, limits: Limits) -> list[StudentResult]:
+    """Run every readable submission not already cached (under ``isolation``, within ``limits``)
+    and grade it: one result per entry of ``subs``, in order."""
+    run = Run(tuple(sorted({n for q in questions for n in q.names()})), isolation, limits)
+    course = json.dumps({"tests": _tests_digest(questions), "course": inputs_digest([PACKAGE_DIR, data_dir()]),
+                         "isolation": isolation.name, "limits": asdict(limits)}, sort_keys=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     staged = cache_dir / "staged"
-    runs: dict[str, RunResult | None] = {}
-    todo = []
-    for sub in subs:
-        cached = cache_dir / f"{hashlib.sha256(sub.student.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}.json"
-        key = hashlib.sha256((sub.digest + base_key + f"{timeout}/{cell_timeout}/{memory_mb}").encode()).hexdigest()
-        if sub.status or sub.path is None:
-            runs[sub.student] = None
-        elif (previous := _cached_run(cached, key)) is not None:
-            runs[sub.student] = previous
-        else:
-            todo.append((sub, cached, key))
-    run = dict(names=names, isolation=isolation, timeout=timeout, cell_timeout=cell_timeout, memory_mb=memory_mb)
+    runs: dict[str, RunResult] = {}
+    todo: list[Job] = []
     try:
-        todo = [(sub, cached, key, _stage(sub, staged)) for sub, cached, key in todo]
-        _run_all(todo, run, runs, jobs, progress, total=len(subs))
+        for sub in subs:
+            if sub.status is not None or sub.path is None:
+                continue
+            name = hashlib.sha256(sub.student.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+            key = hashlib.sha256((sub.digest + course).encode()).hexdigest()
+            if (previous := _cached_run(cache_dir / f"{name}.json", key)) is not None:
+                runs[sub.student] = previous
+            else:
+                todo.append(Job(sub.student, _stage(sub, staged), cache_dir / f"{name}.json", key))
+        runs.update(_run_all(todo, run, jobs, progress, total=len(subs)))
     finally:
         for path in staged.glob("*.ipynb") if staged.is_dir() else []:
             path.unlink(missing_ok=True)
     results = []
     for sub in subs:
         try:
-            results.append(_result_for(sub, runs.get(sub.student), questions))
+            results.append(_result_for(sub, runs.get(sub.student), questions, isolation.name))
         except Exception as err:  # never lose the class for one student's result
-            results.append(StudentResult(sub.student, "grader error",
-                                         [_not_reached(q, "Not graded: the grader failed on this submission.")
-                                          for q in questions],
-                                         [f"the grader could not grade this submission ({type(err).__name__})"]))
+            graded = [_not_reached(q, "Not graded: the grader failed on this submission.") for q in questions]
+            results.append(StudentResult(sub.student, Status.GRADER_ERROR, graded,
+                                         [f"the grader could not grade this submission ({type(err).__name__})"],
+                                         isolation=isolation.name))
     return results
 
 
@@ -456,55 +489,61 @@ def _cached_run(path: Path, key: str) -> RunResult | None:
         result = RunResult(**previous["run"]) if previous["key"] == key else None
     except (OSError, ValueError, KeyError, TypeError, RecursionError):
         return None
-    return None if result is None or result.status in ("crashed", "grader error") else result
+    return result if result is not None and result.status.keeps_a_run else None
 
 
-def run_watched(notebook: str, *, memory_mb: int, **run) -> RunResult:
+def _store(job: Job, result: RunResult) -> None:
+    """Keep a finished run in the cache (unless its ending says to run it again next time)."""
+    if result.status.keeps_a_run:
+        try:
+            job.cache_path.write_text(json.dumps({"key": job.key, "run": asdict(result)}, ensure_ascii=True))
+        except (OSError, ValueError, TypeError):
+            pass  # no cache entry: graded again next time
+
+
+def run_watched(notebook: str, run: Run) -> RunResult:
     """``run_submission`` under a memory watchdog over all the submission's processes together
     (in the worker: it runs one submission at a time)."""
-    with Watchdog(memory_mb) as dog:
-        result = run_submission(notebook, memory_mb=memory_mb, **run)
+    with Watchdog(run.limits.memory_mb) as dog:
+        result = run_submission(notebook, list(run.names), isolation=run.isolation, limits=run.limits)
     if dog.fired:
-        result.status = "memory"
+        result.status = Status.MEMORY
         result.errors = [*result.errors, dog.message]
     return result
 
 
-def _run_all(todo: list, run: dict, runs: dict, jobs: int, progress: bool, total: int = 0) -> None:
-    """Run each submission in a pool of warm workers. If a worker dies, its pool breaks and every
-    unfinished submission with it: those run again in a fresh pool, and any broken again then run
-    one at a time, so a worker that keeps dying is pinned on its own submission (``grader error``
-    after WORKER_RETRIES more tries)."""
+def _run_all(jobs: list[Job], run: Run, workers: int, progress: bool, total: int = 0) -> dict[str, RunResult]:
+    """Run each job in a pool of warm workers; return each student's run. If a worker dies, its
+    pool breaks and every unfinished job with it: those run again in a fresh pool, and any broken
+    again then run one at a time, so a worker that keeps dying is pinned on its own submission
+    (``grader error`` after WORKER_RETRIES more tries)."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    done_before = total - len(todo)
+    runs: dict[str, RunResult] = {}
+    done_before = total - len(jobs)
     columns = [TextColumn("grading"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                TextColumn("{task.fields[student]}")]
-    with Progress(*columns, disable=not progress or not todo, transient=True, console=_console()) as bar:
-        task = bar.add_task("grading", total=max(total, len(todo)), completed=done_before,
+    with Progress(*columns, disable=not progress or not jobs, transient=True, console=_console()) as bar:
+        task = bar.add_task("grading", total=max(total, len(jobs)), completed=done_before,
                             student=f"({done_before} unchanged since the last run)" if done_before else "")
 
-        def record(item, result: RunResult) -> None:
-            sub, cached, key, _ = item
-            runs[sub.student] = result
-            if result.status not in ("crashed", "grader error", "memory"):
-                try:
-                    cached.write_text(json.dumps({"key": key, "run": asdict(result)}, ensure_ascii=True))
-                except (OSError, ValueError, TypeError):
-                    pass  # no cache entry: graded again next time
-            bar.update(task, advance=1, student=f"last: {sub.student[:40]}")
+        def record(job: Job, result: RunResult) -> None:
+            runs[job.student] = result
+            _store(job, result)
+            bar.update(task, advance=1, student=f"last: {job.student[:40]}")
 
-        broken = _run_pool(todo, run, jobs, record)
+        broken = _run_pool(jobs, run, workers, record)
         if broken:  # most likely one culprit, or the machine killed a worker: all again, together
-            broken = _run_pool(broken, run, jobs, record)
-        for item in broken:
+            broken = _run_pool(broken, run, workers, record)
+        for job in broken:
             for _ in range(WORKER_RETRIES):
-                if not _run_pool([item], run, 1, record):
+                if not _run_pool([job], run, 1, record):
                     break
             else:
-                record(item, RunResult("grader error", errors=[
+                record(job, RunResult(Status.GRADER_ERROR, errors=[
                     "the grader's worker process died each time it ran this notebook; "
                     "the instructor should look at the notebook and the machine's logs"]))
+    return runs
 
 
 def _console():
@@ -513,12 +552,13 @@ def _console():
     return Console(file=sys.stderr)
 
 
-def _run_pool(items: list, run: dict, jobs: int, record) -> list:
-    """Run ``items`` in a new pool; return those left unfinished because a worker died."""
+def _run_pool(jobs: list[Job], run: Run, workers: int, record) -> list[Job]:
+    """Run ``jobs`` in a new pool of at most ``workers``; return those left unfinished because a
+    worker died."""
     context = multiprocessing.get_context("spawn")  # fresh workers: nothing of the grader's memory
-    pool = ProcessPoolExecutor(max_workers=max(1, min(jobs, len(items))), mp_context=context,
+    pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))), mp_context=context,
                                initializer=warm_up)
-    pending = {pool.submit(run_watched, str(item[3]), **run): item for item in items}
+    pending = {pool.submit(run_watched, str(job.notebook), run): job for job in jobs}
     broken = []
     try:
         for future in as_completed(pending):
@@ -528,7 +568,7 @@ def _run_pool(items: list, run: dict, jobs: int, record) -> list:
                 broken.append(pending[future])
                 continue
             except Exception as err:  # the grader's own failure, never the student's
-                result = RunResult("grader error", errors=[
+                result = RunResult(Status.GRADER_ERROR, errors=[
                     f"the grader could not run this notebook ({type(err).__name__}: {clean(err)[:300]})"])
             record(pending[future], result)
     finally:

@@ -33,7 +33,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .results import csv_cell, safe_name
+from .results import Status, csv_cell, safe_name
 
 ROSTER_COLUMNS = ["submission", "id", "name", "sis_user_id", "sis_login_id", "section", "email"]
 CANVAS_COLUMNS = ["Student", "ID", "SIS User ID", "SIS Login ID", "Section"]
@@ -99,8 +99,8 @@ def write_lms_exports(book: pd.DataFrame, out: Path, assignment: str,
     """Write OUT/lms/canvas.csv, grades.csv and roster_check.txt from the gradebook ``book``."""
     folder = Path(out) / "lms"
     folder.mkdir(parents=True, exist_ok=True)
-    scores = {str(row["student"]): row for _, row in book.iterrows() if row["status"] != "ignored"}
-    ignored = [str(row["student"]) for _, row in book.iterrows() if row["status"] == "ignored"]
+    scores = {str(row["student"]): row for _, row in book.iterrows() if row["status"] != Status.IGNORED}
+    ignored = [str(row["student"]) for _, row in book.iterrows() if row["status"] == Status.IGNORED]
     possible = float(book["max"].iloc[0]) if len(book) else 0.0
     if roster is None:
         roster = [{**dict.fromkeys(ROSTER_COLUMNS, ""), "submission": s, "name": s, "sis_login_id": s} for s in scores]
@@ -128,7 +128,7 @@ def write_lms_exports(book: pd.DataFrame, out: Path, assignment: str,
         lines.append(f"{len(ignored)} entr{'y' if len(ignored) == 1 else 'ies'} of the submissions folder ignored "
                      f"(not submissions, left out of both files): " + ", ".join(ignored))
     refused = [f"{row['student']} ({row['status']})" for _, row in book.iterrows()
-               if row["status"] in ("refused", "duplicate")]
+               if row["status"] in (Status.REFUSED, Status.DUPLICATE)]
     if refused:
         lines.append(f"{len(refused)} submission(s) refused (score 0 until handed in again; see the gradebook's "
                      f"reason column): " + ", ".join(refused))

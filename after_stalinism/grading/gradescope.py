@@ -11,14 +11,15 @@ Gradescope's autograder format (https://gradescope-autograders.readthedocs.io/en
     tests/SET.ipynb   the source notebook: the hidden checks (hidden from student code while it runs)
 
 ``run_autograder`` grades the one notebook in the submission (whatever it is called) with the
-same checks, sandbox and feedback as ``grade``: it is ``grade_folder`` on a class of one. Set
+same checks, sandbox and feedback as ``grade``: it is ``grade_class`` on a class of one, its result
+in Gradescope's format by ``gradebook.to_gradescope``, as ``grade`` writes it. Set
 ``AFTER_STALINISM_GRADESCOPE_ROOT`` to move ``/autograder`` elsewhere (the tests recreate the layout
 in a temporary folder). Free-response questions are left to Gradescope's own manual grading: add
 them to the assignment's outline; the autograder's points are the other questions'.
 
 Usage::
 
-    bundle = build_bundle(Path("instructor/exercises/00_data_warmup.ipynb"), Path("gradescope"))
+    bundle = build_bundle(Path("instructor/exercises/00_data_warmup.ipynb"), Path("gradescope"), Limits())
     run_autograder(Path("/autograder"))    # what run_autograder does, inside Gradescope
 """
 
@@ -32,6 +33,9 @@ import sys
 import tempfile
 import zipfile
 from pathlib import Path
+
+from .results import Status
+from .sandbox import Limits
 
 ROOT_ENV = "AFTER_STALINISM_GRADESCOPE_ROOT"
 DEFAULT_ROOT = Path("/autograder")
@@ -122,17 +126,18 @@ def _add(zf: zipfile.ZipFile, name: str, data: bytes | str, executable: bool = F
     zf.writestr(info, data)
 
 
-def build_bundle(source: Path, out: Path, *, timeout: float = 20, cell_timeout: float = 5,
-                 memory_mb: int = 512, sandbox: bool = True) -> Path:
-    """Write ``out/autograder.zip`` for the exercise set ``source``; return its path. With
-    ``sandbox`` False, student code runs unisolated inside Gradescope's per-submission container
-    (only for a kernel without Landlock: the hidden tests are then readable by student code)."""
+def build_bundle(source: Path, out: Path, limits: Limits | None = None, *, sandbox: bool = True) -> Path:
+    """Write ``out/autograder.zip`` for the exercise set ``source``, grading within ``limits``
+    (default: ``Limits()``); return its path. With ``sandbox`` False, student code runs unisolated
+    inside Gradescope's per-submission container (only for a kernel without Landlock: the hidden
+    tests are then readable by student code)."""
     from .notebook import load_questions
 
     source = Path(source)
     questions = load_questions(source)  # refuse a broken source notebook now, not on Gradescope
-    config = {"exercise_set": source.stem, "timeout": timeout, "cell_timeout": cell_timeout,
-              "memory_mb": memory_mb, "sandbox": sandbox,
+    limits = limits or Limits()
+    config = {"exercise_set": source.stem, "timeout": limits.timeout, "cell_timeout": limits.cell_timeout,
+              "memory_mb": limits.memory_mb, "sandbox": sandbox,
               "autograder_points": sum(q.points for q in questions if not q.manual),
               "manual_questions": {q.name: q.points for q in questions if q.manual}}
     out = Path(out)
@@ -154,7 +159,7 @@ def build_bundle(source: Path, out: Path, *, timeout: float = 20, cell_timeout: 
 
 def _copy_submission(submission: Path, folder: Path) -> None:
     """The student's notebooks (only regular files, never a symbolic link, which could point at the
-    hidden tests) into ``folder/submission/``, as a class of one for grade_folder."""
+    hidden tests) into ``folder/submission/``, as a class of one for grade_class."""
     target = folder / STUDENT
     target.mkdir(parents=True)
     if not submission.is_dir() or submission.is_symlink():
@@ -168,19 +173,6 @@ def _copy_submission(submission: Path, folder: Path) -> None:
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, dest, follow_symlinks=False)
                 os.utime(dest, (path.lstat().st_atime, path.lstat().st_mtime))
-
-
-def _gradescope_results(graded: dict, manual: dict[str, float]) -> dict:
-    """The grader's results.json, with free-response questions left to Gradescope's manual grading."""
-    tests = []
-    for test in graded["tests"]:
-        name = test["name"].split(":")[0]
-        if name in manual:
-            tests.append({"name": test["name"], "visibility": "visible",
-                          "output": f"Marked by your instructor ({manual[name]:g} points), not by the autograder."})
-        else:
-            tests.append({**test, "status": "passed" if test["score"] >= test["max_score"] else "failed"})
-    return {**graded, "tests": tests}
 
 
 class GraderFailure(RuntimeError):
@@ -205,28 +197,27 @@ def run_autograder(root: Path) -> dict:
     results_file.parent.mkdir(parents=True, exist_ok=True)
     _keep_from_students(root)
     config = json.loads((root / "source" / "config.json").read_text())
-    from .grade import grade_folder
+    from .grade import grade_class
+    from .gradebook import to_gradescope
     from .sandbox import SandboxUnavailable
 
+    limits = Limits(**{k: config[k] for k in ("timeout", "cell_timeout", "memory_mb")})
     with tempfile.TemporaryDirectory(prefix="gradescope-") as tmp:
         students, out = Path(tmp) / "students", Path(tmp) / "out"
         _copy_submission(root / "submission", students)
         try:
-            book = grade_folder(root / "source" / "tests" / f"{config['exercise_set']}.ipynb", students, out,
-                                jobs=1, timeout=config["timeout"], cell_timeout=config["cell_timeout"],
-                                memory_mb=config["memory_mb"], progress=False, sandbox=config.get("sandbox", True),
-                                views=False)
+            graded = grade_class(root / "source" / "tests" / f"{config['exercise_set']}.ipynb", students, out,
+                                 limits=limits, jobs=1, progress=False, sandbox=config.get("sandbox", True))
         except SandboxUnavailable as err:
             raise GraderFailure(str(err)) from None
-        graded = json.loads((out / "results" / STUDENT / "results.json").read_text())
-    status = book.loc[0, "status"]
-    if status == "grader error":
-        raise GraderFailure(graded.get("output", "") or "grader error")
-    data = _gradescope_results(graded, config["manual_questions"])
-    data.setdefault("extra_data", {})["isolation"] = str(book.loc[0, "isolation"])
+    result = graded.results[0]
+    data = to_gradescope(result, graded.questions, private=graded.private, autograder=True)
+    if result.status is Status.GRADER_ERROR:
+        raise GraderFailure(data["output"] or "grader error")
     results_file.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    print(f"status: {status}; score {data['score']:g} of {config['autograder_points']:g} autograded points")
-    print(data.get("output", ""))
+    print(f"status: {result.status}; score {data['score']:g} of {config['autograder_points']:g} "
+          f"autograded points")
+    print(data["output"])
     return data
 
 

@@ -18,10 +18,11 @@ from .checks import Question
 from .marks import MARKS_FILE, read_marks
 from .notebook import is_tests_cell, strip_solutions
 from .report import describe
-from .results import StudentResult, Submission, clean
+from .results import Status, StudentResult, Submission, clean
 from .values import MISSING
 
 SHEET_FILE = "marking_sheet.html"
+NOTHING_TO_SHOW = {Status.NO_NOTEBOOK, Status.UNREADABLE, Status.REFUSED, Status.DUPLICATE, Status.IGNORED}
 
 
 def question_headings(source: Path) -> dict[str, str]:
@@ -87,7 +88,7 @@ def write_marking_sheet(source: Path, subs: list[Submission], results: list[Stud
                      f"{html.escape(q.prompt)} ({q.points:g} points)</h2>"
                      f'<div class="rubric"><strong>Rubric.</strong> {html.escape(q.rubric) or "(none given)"}</div>')
         for r in results:
-            if r.status == "ignored":
+            if r.status is Status.IGNORED:
                 continue
             try:
                 parts.append(_article(q, r, marks.get((r.student, q.name)), notebooks.get(r.student),
@@ -126,7 +127,7 @@ def _article(q: Question, r: StudentResult, given, notebook, heading: str, templ
     if given and given.comment:
         body.append(f"<p class='comment'>Your comment: {_esc(given.comment)}</p>")
     cells = answer_cells(notebook, heading, template) if notebook else None
-    if r.status in ("no notebook", "unreadable", "refused", "duplicate", "ignored"):
+    if r.status in NOTHING_TO_SHOW:
         body.append(f"<p class='none'>No answer can be shown: {_esc(r.status)}.</p>")
     elif cells is None:
         body.append("<p class='none'>The question's heading was not found in this notebook.</p>")

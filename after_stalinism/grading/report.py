@@ -18,7 +18,7 @@ from typing import Any
 
 from .._modes import PLOTLY_BUNDLE, STATIC_DIR
 from .checks import Question, evaluate
-from .results import StudentResult
+from .results import Status, StudentResult
 from .values import MISSING, Figure, Unsupported, decode
 
 REPORT_FILE = "report.html"
@@ -146,8 +146,8 @@ def _figure(fig_id: str, caption: str) -> str:
 
 def build_report(results: list[StudentResult], questions: list[Question], title: str) -> str:
     """The report page as one HTML string (plotly.js inlined)."""
-    ignored = [r for r in results if r.status == "ignored"]
-    results = [r for r in results if r.status != "ignored"]
+    ignored = [r for r in results if r.status is Status.IGNORED]
+    results = [r for r in results if r.status is not Status.IGNORED]
     n = len(results)
     max_total = sum(q.points for q in questions)
     totals = sorted(r.total for r in results)
@@ -183,7 +183,8 @@ def build_report(results: list[StudentResult], questions: list[Question], title:
     statuses = Counter(r.status for r in results)
     parts += ["<h2>Submissions that did not run cleanly</h2>", _figure("fig-statuses", "Submissions by status"),
               _table(["status", "submissions"], [[s, c] for s, c in statuses.most_common()], "Statuses")]
-    trouble = [[r.student, r.status, (r.errors or [""])[0]] for r in results if r.status != "ok" or r.errors]
+    trouble = [[r.student, r.status, (r.errors or [""])[0]] for r in results
+               if r.status is not Status.OK or r.errors]
     parts.append(_table(["student", "status", "first problem"], trouble,
                         "Students whose notebook had problems, or whose submission was refused")
                  if trouble else "<p>Every notebook ran without an error.</p>")

@@ -9,15 +9,16 @@ Usage::
 
     from after_stalinism.grading.sandbox import choose, run_submission
     isolation = choose(source, submissions, out)
-    result = run_submission("subs/alice/homework.ipynb", ["peak_year"], isolation=isolation)
+    result = run_submission("subs/alice/homework.ipynb", ["peak_year"], isolation=isolation,
+                            limits=Limits(timeout=60))
 """
 
 from .choose import ISOLATION_ENV, choose, probe
-from .isolation import Isolation, RunResult, SandboxError, SandboxUnavailable
+from .isolation import Isolation, Limits, RunResult, SandboxError, SandboxUnavailable
 from .landlock import Landlock
 from .namespaces import Namespaces, allowed_paths
 from .process import run_submission, warm_up
 from .unisolated import Unisolated
 
-__all__ = ["ISOLATION_ENV", "Isolation", "Landlock", "Namespaces", "RunResult", "SandboxError",
+__all__ = ["ISOLATION_ENV", "Isolation", "Landlock", "Limits", "Namespaces", "RunResult", "SandboxError",
            "SandboxUnavailable", "Unisolated", "allowed_paths", "choose", "probe", "run_submission", "warm_up"]

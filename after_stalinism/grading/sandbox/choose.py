@@ -16,7 +16,8 @@ import tempfile
 from pathlib import Path
 
 from ..._modes import PACKAGE_DIR, course_root, data_dir
-from .isolation import Isolation, SandboxUnavailable
+from ..results import Status
+from .isolation import Isolation, Limits, SandboxUnavailable
 from .landlock import Landlock
 from .namespaces import Namespaces, allowed_paths
 from .process import NOT_YOURS, run_submission
@@ -38,10 +39,11 @@ def probe(isolation: Isolation) -> str | None:
         secret.write_text("the instructor's")
         code = f"import after_stalinism\ntry:\n    open({str(secret)!r}).read()\nexcept OSError:\n    x = 1"
         nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]), path)
-        result = run_submission(str(path), ["x"], isolation=isolation, timeout=30)
-    if result.status == "ok" and not result.errors and json.loads(result.values_json).get("x") is not None:
+        result = run_submission(str(path), ["x"], isolation=isolation, limits=Limits(timeout=30))
+    ran = result.status is Status.OK and not result.errors
+    if ran and json.loads(result.values_json).get("x") is not None:
         return None
-    if result.status == "ok" and not result.errors:
+    if ran:
         return "student code could still read a file outside its view"
     reason = "; ".join(result.errors) or result.status
     return reason.removeprefix("the grader could not run this notebook (").removesuffix(f"){NOT_YOURS}")

@@ -1,4 +1,5 @@
-"""The interface every isolation technique implements, and what a run sends back.
+"""The interface every isolation technique implements, what a run may use (``Limits``) and what
+it sends back (``RunResult``).
 
 A submission runs in three processes (see ``process.py``): the grader's **worker**, an
 **intermediate** it forks (which reads the notebook with the grader's rights), and the **student
@@ -21,16 +22,32 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..results import Status
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one submission may use. The one place the defaults live: ``grade`` and ``gradescope``
+    show them as their options' defaults, and the results cache is keyed on them."""
+
+    timeout: float = 20              # seconds for the whole notebook (wall clock)
+    cell_timeout: float = 5          # seconds per code cell
+    memory_mb: int = 512             # MB per process, and for all its processes together
+    max_processes: int = 64          # processes the student's code may run at once
+
 
 @dataclass
 class RunResult:
     """What a submission's run sends back: a status, its values as plain JSON, errors and timing."""
 
-    status: str                      # ok | timeout | crashed | grader error
+    status: Status                   # OK, TIMEOUT, CRASHED, MEMORY (the watchdog) or GRADER_ERROR
     values_json: str = "{}"
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
     isolated: bool = False           # ran isolated (False with --no-sandbox)
+
+    def __post_init__(self) -> None:
+        self.status = Status(self.status)  # a cached run's word back to its member (ValueError if unknown)
 
 
 class SandboxError(OSError):

@@ -18,7 +18,7 @@ never the student's.
 Usage::
 
     isolation = choose(source, submissions, out)   # the strongest technique this machine allows
-    result = run_submission("subs/alice/homework.ipynb", ["peak_year"], isolation=isolation)
+    result = run_submission("subs/alice/homework.ipynb", ["peak_year"], isolation=isolation, limits=Limits())
     result.status, result.values_json, result.errors
 """
 
@@ -33,8 +33,9 @@ import time
 from pathlib import Path
 
 from ..._modes import GRADING_ENV
+from ..results import Status
 from .cells import STARTED, close_other_fds, run_cells, set_limits, write_all
-from .isolation import Isolation, RunResult, SandboxError
+from .isolation import Isolation, Limits, RunResult, SandboxError
 
 _GRADER_ERROR = 71                # exit code of a sandbox that failed before the student's code ran
 _MAX_RESULT = 64 * 1024 * 1024    # bytes of values read back at most
@@ -54,17 +55,18 @@ def warm_up() -> None:
         importlib.import_module(name)
 
 
-def _student(cells, names, write_fd, state, limits, isolation: Isolation) -> None:
+def _student(cells, names, write_fd, state, limits: Limits, isolation: Isolation) -> None:
     os.setsid()  # its own session and process group: a kill(0) reaches only its own processes
     isolation.confine(state)
     close_other_fds(write_fd, *isolation.keep_fds(state))
-    set_limits(limits["memory_mb"], limits["max_processes"] + isolation.processes_already(state),
-               cpu_seconds=limits["timeout"] + 1)
+    set_limits(limits.memory_mb, limits.max_processes + isolation.processes_already(state),
+               cpu_seconds=limits.timeout + 1)
     isolation.lock(state)
-    run_cells(cells, names, write_fd, limits["cell_timeout"], isolation.home(state))
+    run_cells(cells, names, write_fd, limits.cell_timeout, isolation.home(state))
 
 
-def _intermediate(notebook: str, names, isolation: Isolation, write_fd, ready_fd, go_fd, limits) -> None:
+def _intermediate(notebook: str, names, isolation: Isolation, write_fd, ready_fd, go_fd,
+                  limits: Limits) -> None:
     """Read the notebook, let the technique enter its isolation, fork the student process."""
     from ..notebook import code_cells
 
@@ -122,13 +124,12 @@ def _report(write_fd: int, err: BaseException) -> None:
 
 
 
-def run_submission(notebook: str, names: list[str], *, isolation: Isolation, timeout: float = 20,
-                   cell_timeout: float = 5, memory_mb: int = 512, max_processes: int = 64) -> RunResult:
-    """Run the code cells of ``notebook`` under ``isolation``; return the exported values and
-    what went wrong."""
+def run_submission(notebook: str, names: list[str], *, isolation: Isolation,
+                   limits: Limits | None = None) -> RunResult:
+    """Run the code cells of ``notebook`` under ``isolation`` within ``limits`` (default:
+    ``Limits()``); return the exported values and what went wrong."""
     start = time.perf_counter()
-    limits = {"memory_mb": memory_mb, "max_processes": max_processes, "cell_timeout": cell_timeout,
-              "timeout": timeout}
+    limits = limits or Limits()
     read_fd, write_fd = os.pipe()
     ready_r, ready_w = os.pipe()
     go_r, go_w = os.pipe()
@@ -144,7 +145,7 @@ def run_submission(notebook: str, names: list[str], *, isolation: Isolation, tim
             os._exit(_GRADER_ERROR)
     for fd in (write_fd, ready_w, go_r):
         os.close(fd)
-    deadline = start + timeout
+    deadline = start + limits.timeout
     student, problem = None, None
     try:
         if isolation.asks_worker and _read_line(ready_r, deadline, 1) == "u":
@@ -162,7 +163,8 @@ def run_submission(notebook: str, names: list[str], *, isolation: Isolation, tim
         isolation.kill(student or pid)  # then ends by itself (or is killed, if it never forked)
     os.close(go_w)  # the intermediate process outlives its worker by no more than this
     _, status = os.waitpid(pid, 0)
-    return _result(data, status, timed_out, problem, isolation.isolated, time.perf_counter() - start, timeout)
+    return _result(data, status, timed_out, problem, isolation.isolated, time.perf_counter() - start,
+                   limits.timeout)
 
 
 def _read_line(fd: int, deadline: float, size: int = 0) -> str:
@@ -197,20 +199,20 @@ def _result(data: bytes, status: int, timed_out: bool, problem: str | None, isol
     if not started:
         reason = problem or data.lstrip(b"\0").decode(errors="replace") or (
             f"the sandbox stopped before the notebook ran (exit status {os.waitstatus_to_exitcode(status)})")
-        return RunResult("grader error", seconds=seconds, isolated=isolate,
+        return RunResult(Status.GRADER_ERROR, seconds=seconds, isolated=isolate,
                          errors=[f"the grader could not run this notebook ({reason}){NOT_YOURS}"])
     frames = _frames(data[len(STARTED):])  # the values sent after each cell: the last whole one counts
     last = frames[-1] if frames else {"values": "{}", "errors": []}
     if timed_out:
-        return RunResult("timeout", last["values"], [*map(str, last["errors"]),
+        return RunResult(Status.TIMEOUT, last["values"], [*map(str, last["errors"]),
                          f"your notebook did not finish within {timeout:g} seconds "
                          f"(an endless loop, or a very slow computation?); the answers set before then count"],
                          seconds, isolate)
     if frames and last.get("final"):
-        return RunResult("ok", last["values"], [str(e) for e in last["errors"]], seconds, isolate)
+        return RunResult(Status.OK, last["values"], [str(e) for e in last["errors"]], seconds, isolate)
     code = os.waitstatus_to_exitcode(status)
     how = f"was stopped by signal {-code}" if code < 0 else f"exited with code {code}"
-    return RunResult("crashed", last["values"], [*map(str, last["errors"]),
+    return RunResult(Status.CRASHED, last["values"], [*map(str, last["errors"]),
                      f"your notebook's code {how} before it finished "
                      f"(it may have used too much memory or called exit())"
                      + ("; the answers set before then count" if frames else "")], seconds, isolate)
