@@ -252,6 +252,8 @@ def _folder_notebooks(folder: Path) -> tuple[list[Path], list[str]]:
 
 def _newest(paths: list[Path]) -> list[Path]:
     def key(p: Path):
+        """Newest first (by ``lstat``: a link is not followed), ties by the path's bytes; a file
+        gone meanwhile sorts as the oldest rather than failing the listing."""
         try:
             return (-os.lstat(p).st_mtime_ns, os.fsencode(str(p)))
         except OSError:
@@ -528,6 +530,7 @@ def _run_all(jobs: list[Job], run: Run, workers: int, progress: bool, total: int
                             student=f"({done_before} unchanged since the last run)" if done_before else "")
 
         def record(job: Job, result: RunResult) -> None:
+            """Keep ``job``'s run, store it in the results cache and advance the progress bar."""
             runs[job.student] = result
             _store(job, result)
             bar.update(task, advance=1, student=f"last: {job.student[:40]}")

@@ -75,6 +75,8 @@ class Question:
     n_hidden: int = 0  # in a classroom release: checks the student's copy does not have
 
     def names(self) -> list[str]:
+        """The student variables its checks read, public and hidden, sorted: what a run of a
+        submission must send back for this question."""
         return sorted({c["name"] for c in self.public + self.hidden})
 
     def to_public_json(self, exercise_set: str, classroom: bool = False) -> dict:
@@ -95,6 +97,8 @@ class Question:
 
     @classmethod
     def from_public_json(cls, data: dict, exercise_set: str) -> Question:
+        """The question a checks file's entry holds (``to_public_json`` read back): a self-paced
+        entry's sealed checks and rubric are unsealed with the set's name."""
         fields = {k: data[k] for k in ("name", "points", "prompt", "manual", "public", "n_hidden") if k in data}
         if "sealed" in data:
             fields.update(unseal(data["sealed"], exercise_set))
@@ -123,11 +127,14 @@ def _keystream(key: str, n: int) -> bytes:
 
 
 def seal(data: Any, key: str) -> str:
+    """``data`` as JSON, XOR-ed with a keystream derived from ``key`` (the set's name), in base64:
+    not readable at a glance, but not secret (see above). ``unseal`` reverses it."""
     raw = json.dumps(data, sort_keys=True).encode()
     return base64.b64encode(bytes(a ^ b for a, b in zip(raw, _keystream(key, len(raw))))).decode()
 
 
 def unseal(text: str, key: str) -> Any:
+    """The data ``seal`` sealed into ``text`` with the same ``key``."""
     raw = base64.b64decode(text)
     return json.loads(bytes(a ^ b for a, b in zip(raw, _keystream(key, len(raw)))))
 
@@ -135,6 +142,15 @@ def unseal(text: str, key: str) -> Any:
 # ---- constructors used in TESTS cells ---------------------------------------------------------
 
 def kind(name: str, expected: str, message: str = "", weight: float = 1) -> dict:
+    """Check that variable ``name`` is of the ``expected`` kind: ``"number"`` (int or float),
+    ``"integer"``, ``"string"``, ``"list"``, ``"set"``, ``"dataframe"``, ``"figure"`` (plotly) or
+    ``"bool"``; True and False count as neither number nor integer. ``message`` replaces the
+    default hint ("`name` should be a whole number"); what the value is follows either way. The
+    usual public check, with the ``value`` hidden; once it fails, the question's later failures on
+    ``name`` are not shown. ValueError for an unknown kind::
+
+        kind("peak_year", "integer", "Store the year as a whole number, like 1999")
+    """
     if expected not in KINDS:
         raise ValueError(f"kind must be one of {tuple(KINDS)}, not {expected!r}")
     return {"check": "kind", "name": name, "expected": expected, "message": message, "weight": weight}
@@ -182,6 +198,13 @@ def value(name: str, expected: Any, tol: float = 0, rel: float = 0, wrong: dict 
 
 def choice(name: str, answer: str, options: list[str], wrong: dict | None = None,
            message: str = "", weight: float = 1) -> dict:
+    """Check a multiple-choice answer: ``name`` must be one of ``options`` (a string; case and
+    surrounding spaces ignored) and is right if it is ``answer``. ``wrong`` maps a wrong option to
+    its own feedback; ``message`` is the feedback for any other wrong option. ValueError if
+    ``answer`` is not an option. A classroom release ships it as "is one of the options" only::
+
+        choice("feature", "b", ["a", "b", "c", "d"], wrong={"a": "That is about who rules, not how."})
+    """
     if answer not in options:
         raise ValueError(f"answer {answer!r} is not among the options {options}")
     return {"check": "choice", "name": name, "answer": answer, "options": list(options),
@@ -200,6 +223,14 @@ def attempt(name: str, min_words: int = 8, weight: float = 1) -> dict:
 
 
 def text(name: str, patterns: list[str], message: str, weight: float = 1) -> dict:
+    """Check a short text answer for keywords: ``name`` passes if every regular expression in
+    ``patterns`` is found in it (``re.search``, case ignored), else the student reads ``message``.
+    For a name or a term, never for an explanation (keywords pass non-answers and refuse good
+    answers): ask for that in a ``manual`` question with a rubric. A pattern that does not
+    compile raises at once::
+
+        text("author", ["lankov"], "Name the author of the passage.")
+    """
     for p in patterns:
         re.compile(p)
     return {"check": "text", "name": name, "patterns": list(patterns), "message": message, "weight": weight}
@@ -217,6 +248,13 @@ def frame(name: str, columns: list[str] | None = None, rows: int | None = None,
 
 def figure(name: str, trace_type: str | None = None, x: list | None = None, y: list | None = None,
            tol: float = 1e-9, message: str = "", weight: float = 1) -> dict:
+    """Check a plotly figure's data: its first trace's type (``"bar"``, ``"scatter"``...) and its
+    x and y values, in order (numbers within ``tol``, text with case ignored); any left None is
+    not checked, and a figure without traces fails. ``message`` replaces the default feedback on
+    a wrong type or wrong values::
+
+        figure("by_year", trace_type="bar", x=[2019, 2020, 2021])
+    """
     return {"check": "figure", "name": name, "trace_type": trace_type, "x": encode(x), "y": encode(y),
             "tol": tol, "message": message, "weight": weight}
 
@@ -225,6 +263,12 @@ def figure(name: str, trace_type: str | None = None, x: list | None = None, y: l
 
 @dataclass
 class Outcome:
+    """The verdict of one check on one student value: ``passed``, and the ``message`` the student
+    reads (the feedback on a wrong answer, or what is right). A new check type's evaluator returns
+    one, e.g. ``Outcome(False, "`x` should be positive.")``. A question shows each message once and,
+    once a variable is missing, of the wrong kind or set by a cell that raised, not the failures
+    that follow from that."""
+
     passed: bool
     message: str
 
@@ -505,6 +549,14 @@ def run_tests_cell(code: str, questions: list[Question], filename: str = "<TESTS
     """Run the code of one ``# TESTS`` cell with ``question`` and the check constructors in scope
     (and nothing else), appending the questions it declares; a name declared twice is refused."""
     def question(name: str, points: float, **kwargs) -> None:
+        """Declare question ``name`` worth ``points``. Keywords: ``prompt`` (what it asks, in
+        short), ``public`` (checks a learner's ``check()`` runs in any release) and ``hidden``
+        (checks run at grading, and sealed in a self-paced copy), or ``manual=True`` with a
+        ``rubric`` for a question the instructor marks. ValueError if ``name`` is declared twice::
+
+            question("q1", points=2, public=[kind("peak_year", "integer")],
+                     hidden=[value("peak_year", 2009)])
+        """
         if any(q.name == name for q in questions):
             raise ValueError(f"question {name!r} is declared twice")
         questions.append(Question(name=name, points=points, **kwargs))
@@ -543,6 +595,12 @@ def _readable(outcomes: list[tuple[dict, Outcome]], values: dict) -> list[tuple[
 
 
 def grade_question(q: Question, values: dict, include_hidden: bool = True) -> QuestionResult:
+    """Score ``q`` on a student's decoded ``values``: its points times the weight of the checks
+    passed over the weight of all its checks (each ``weight`` defaults to 1), rounded to 4
+    decimals, with the messages to show. ``include_hidden=False`` (a learner's ``check()`` outside
+    the source notebook) runs the public checks only and counts the rest, with those the release
+    withheld, as ``unchecked``. A manual question scores 0 with its rubric until the instructor's
+    mark replaces it (``marks.py``)."""
     if q.manual:
         return QuestionResult(q.name, 0.0, q.points, [(False, "Marked by your instructor: " + q.rubric)],
                               manual=True, hidden_run=include_hidden)

@@ -47,10 +47,14 @@ class RosterError(ValueError):
 
 @dataclass
 class RosterCheck:
+    """How the submissions and the roster fail to match (both lists empty: every one matches)."""
+
     unknown: list[str] = field(default_factory=list)   # submissions nobody on the roster made
     missing: list[str] = field(default_factory=list)   # roster students with no submission
 
     def lines(self) -> list[str]:
+        """One line per kind of mismatch, naming the students, for ``roster_check.txt`` and the
+        console; none when everything matches."""
         out = []
         if self.unknown:
             out.append(f"{len(self.unknown)} submission(s) not on the roster (left out of canvas.csv): "

@@ -296,6 +296,10 @@ class Checker:
         return self._report([name])
 
     def all(self) -> Report | None:
+        """Every question's report and a progress line: how many automatically graded questions
+        pass (or, where this copy cannot check a value, have answers in the right form) and how
+        many written answers are written. None inside the batch grader, where the checks run
+        elsewhere."""
         if grading_mode():
             return None
         release, questions = self._questions()

@@ -66,4 +66,6 @@ def holds_solutions(config: Path) -> bool:
 
 
 def is_placeholder(repo: str) -> bool:
+    """Whether ``repo`` (an address, or a link made from one) still names the template's
+    placeholder (``PLACEHOLDER_HOSTS``), so that the links would not work."""
     return any(marker in repo for marker in PLACEHOLDER_HOSTS)

@@ -43,6 +43,9 @@ class MarksError(ValueError):
 
 @dataclass
 class Mark:
+    """One row of a marks file: the points (None: not marked yet) and the comment a student gets
+    for a question, and where the row was read, for messages."""
+
     student: str
     question: str
     points: float | None       # None: not marked yet (an empty template row, or a comment in progress)
@@ -118,6 +121,9 @@ def check_marks(marks: list[Mark], questions: list[Question], students: set[str]
 
 
 def stored_marks(out: Path, questions: list[Question], students: set[str]) -> dict[tuple[str, str], Mark]:
+    """The marks in force (``OUT/marks.csv``) by (student, question), checked against the
+    questions and the students; empty before the first run. MarksError names every refused row,
+    so ``grade`` can stop before it writes anything."""
     path = Path(out) / MARKS_FILE
     if not path.exists():
         return {}

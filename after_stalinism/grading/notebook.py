@@ -33,6 +33,8 @@ META_KEY = "after_stalinism"
 
 
 def is_tests_cell(cell) -> bool:
+    """Whether ``cell`` is a code cell that starts with ``# TESTS`` (after any blank lines): one
+    that declares questions, which the release removes and a submission's run skips."""
     return cell.cell_type == "code" and cell.source.lstrip().startswith(TESTS_MARK)
 
 
@@ -147,4 +149,6 @@ def release(source: Path, out_dir: Path, classroom: bool = False) -> tuple[Path,
 
 
 def public_questions(checks_path: Path) -> list[Question]:
+    """The questions of a released ``NAME.checks.json`` as a student's copy holds them: sealed
+    checks unsealed, or a classroom release's public checks only."""
     return read_checks(checks_path)[1]

@@ -49,6 +49,10 @@ def describe(value: Any, width: int = 80) -> str:
 
 @dataclass
 class WrongAnswer:
+    """One row of a question's wrong-answer table: a variable, a wrong answer to it (described),
+    how many students gave it, its ``kind`` (an ``anticipated`` one, listed with count 0 when
+    nobody gave it, or ``not anticipated``, or ``no answer``), and the feedback they read."""
+
     variable: str
     answer: str
     count: int
@@ -228,6 +232,7 @@ for (const [id, fig] of Object.entries(figures)) {{
 
 
 def write_report(results: list[StudentResult], questions: list[Question], out: Path, title: str) -> Path:
+    """Write ``OUT/report.html`` (``build_report``; ``title``: the set's name) and return its path."""
     path = Path(out) / REPORT_FILE
     path.write_text(build_report(results, questions, title), encoding="utf-8", errors="backslashreplace")
     return path

@@ -153,4 +153,6 @@ def export(namespace: dict, names: list[str]) -> str:
 
 
 def load_export(text: str) -> dict:
+    """The variables ``export`` wrote, decoded: name -> value (``MISSING``, ``Unsupported`` or
+    ``Figure`` where the student's value was not plain data)."""
     return {name: decode(value) for name, value in json.loads(text).items()}

@@ -36,6 +36,10 @@ def _summarise(index: int, err: BaseException) -> str:
 
 
 def set_limits(memory_mb: int, max_processes: int, cpu_seconds: float = 60, open_files: int = 256) -> None:
+    """Cap this process, soft and hard limits alike so the student's code cannot raise them:
+    files written up to 50 MB, ``max_processes`` for its uid, no core dumps, ``open_files``
+    descriptors, ``cpu_seconds`` of CPU and, on Linux, ``memory_mb`` of address space on top of
+    what is already mapped (the preloaded libraries are not the student's to pay for)."""
     import math
     import resource
 
@@ -60,6 +64,7 @@ def run_cells(cells: list[str], names: list[str], write_fd: int, cell_timeout: f
         os.dup2(devnull, fd)
 
     def on_alarm(signum, frame):
+        """The per-cell timer ran out: stop the running cell with ``CellTimeout``."""
         raise CellTimeout()
 
     signal.signal(signal.SIGALRM, on_alarm)
@@ -119,6 +124,7 @@ def wipe_environment_block() -> None:
 
 
 def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd``: one ``os.write`` to a pipe may write only part of it."""
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view):]

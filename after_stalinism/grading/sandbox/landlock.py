@@ -276,6 +276,8 @@ class Landlock(Isolation):
             pass  # said when a submission runs
 
     def describe(self) -> str:
+        """The run's first line: what Landlock restricts on this kernel (files; TCP from ABI 4;
+        signals and abstract sockets from ABI 6), seccomp, and the uid student code runs as."""
         abi = landlock_abi()
         parts = ["files" if abi else "no Landlock"] + (["TCP"] if abi >= 4 else []) + \
                 (["signals and abstract sockets"] if abi >= 6 else [])
@@ -312,12 +314,17 @@ class Landlock(Isolation):
         return state
 
     def processes_already(self, state: _State) -> int:
+        """The processes the grader's uid ran when ``enter`` counted them, since the student's code
+        runs under that uid and the kernel's cap counts them all; 0 under a dedicated student uid."""
         return state.processes
 
     def keep_fds(self, state: _State) -> list[int]:
+        """The view's paths, the devices and the private folder, opened by ``enter``: ``lock``
+        makes the Landlock rules from them, then closes them."""
         return [*state.rules, state.home_fd]
 
     def home(self, state: _State) -> str:
+        """The private temporary folder ``enter`` made: the only folder Landlock lets it write."""
         return state.home
 
     def confine(self, state: _State) -> None:

@@ -157,6 +157,7 @@ class Namespaces(Isolation):
         self.view = view
 
     def describe(self) -> str:
+        """The run's first line: the namespaces each submission gets and its read-only view."""
         return ("namespaces (each submission in its own user, PID, mount and network namespaces, "
                 "seeing only the Python environment and the course, read-only)")
 
@@ -186,9 +187,15 @@ class Namespaces(Isolation):
         return sources
 
     def from_outside(self, pid: int) -> None:
+        """In the worker, outside the new user namespace: write the intermediate ``pid``'s uid and
+        gid maps: root inside is the grader's uid or, for the machine's root, ``nobody``, a map
+        only a process with rights outside the namespace may write."""
         _map_user(pid)
 
     def confine(self, sources: dict[str, int | str]) -> None:
+        """In the student process (PID 1 of its namespace), first: die with the intermediate, build
+        the read-only view from the sources ``enter`` opened and pivot into it, the rest of the disk
+        detached; then close those descriptors."""
         libc = _libc()
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
         _build_view(libc, sources)
@@ -197,6 +204,8 @@ class Namespaces(Isolation):
                 os.close(fd)
 
     def lock(self, sources) -> None:
+        """Just before the student's code: no new privileges, and every capability dropped (the
+        bounding set too), so being uid 0 inside the namespaces grants no power, even after an exec."""
         _drop_privileges(_libc())
 
     def kill(self, pid: int) -> None:

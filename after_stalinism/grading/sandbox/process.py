@@ -73,6 +73,8 @@ def _intermediate(notebook: str, names, isolation: Isolation, write_fd, ready_fd
     cells = code_cells(Path(notebook))
 
     def ask_worker() -> None:
+        """Have the worker take the technique's ``from_outside`` step, and wait until it has;
+        SandboxError if the pipe closes without its go-ahead (it failed, or went away)."""
         os.write(ready_fd, b"u")
         if os.read(go_fd, 1) != b"g":
             raise SandboxError(0, "the worker could not complete the sandbox's set-up")
