@@ -200,6 +200,13 @@ def test_scorecard_builder_computes_the_readers_own_profile_like_the_model(page_
     plot = builder.locator(".explorer-plot")
     xs = page.evaluate("(el) => el.data.map(t => Array.from(t.x))", plot.element_handle())
     assert xs == [[mine[f] for f in models.FEATURES], [models.preset_profile(preset)[f] for f in models.FEATURES]]
+    # the folded table gives the same ratings as text (keyboard, screen reader), and the CSV is there
+    table = builder.locator("details.figure-data table")
+    assert table.locator("thead th").all_inner_texts() == ["feature", "your rating", preset]
+    rows = [row.locator("th, td").all_inner_texts() for row in table.locator("tbody tr").all()]
+    assert rows == [[f, str(mine[f]), f"{models.preset_profile(preset)[f]:g}"] for f in models.FEATURES]
+    assert builder.get_attribute("aria-describedby") == builder.locator(".scorecard-result").get_attribute("id")
+    assert page.request.get(builder.locator("a.figure-csv").evaluate("a => a.href")).ok
     assert record["errors"] == []
 
 

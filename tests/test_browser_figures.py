@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 
 from after_stalinism import load
-from after_stalinism.course.charts import _millions, famine_estimates_figure
+from after_stalinism.course.charts import _estimate_label, famine_estimates_figure
 from after_stalinism.display import webfigure
 from test_browser import TEXT_PROBLEMS_JS, _device, figures_drawn
 
@@ -87,8 +87,9 @@ def test_every_famine_estimate_shows_a_mark_and_its_value(browser, site, width):
                       if abs((x["box"]["top"] + x["box"]["bottom"]) / 2 - row["y"]) < 12]
             assert len(values) == 1 and any(ch.isdigit() for ch in values[0]), \
                 f"{row['label']!r} shows no value at {width} px: {values}"
-        # the values are the CSV's, in millions ("0.22 m" on a phone, "0.22 million" wider)
-        expected = sorted(_millions(lo, hi) for lo, hi in zip(rows["low"], rows["high"]))
+        # the values are the CSV's, in millions ("0.22 m" on a phone, "0.22 million" wider), an upper
+        # bound as such ("up to 1 million")
+        expected = sorted(_estimate_label(*row) for row in zip(rows["estimate"], rows["low"], rows["high"]))
         if width < 640:
             expected = sorted(text.replace(" million", " m") for text in expected)
         assert sorted(x["text"] for x in labels) == expected
@@ -175,6 +176,9 @@ def test_famine_figure_gives_each_estimate_as_the_data_has_it():
     for trace in fig.data:
         if trace.type == "bar":
             assert all(length > 0 for length in trace.x), "a bar is a range"
+    labels = {deaths: label for _, deaths, _, label in table}
+    assert labels["1,000,000"] == "up to 1 million", "Haggard & Noland (2011): 'as many as one million'"
+    assert labels["220,000"] == "0.22 million"
     summary = webfigure.summary_text(fig)
     assert f"of {len(rows)} values" in summary
     assert all(wave in summary for wave in set(rows["wave"]))

@@ -78,6 +78,13 @@ def rice_prices_in(unit: str, prices: pd.DataFrame | None = None) -> pd.DataFram
     return frame.sort_values("date")
 
 
+def _won(value: float) -> str:
+    """A price as a reader would write it: "6,000", "26", "20.5", "0.43", "0.0008" (not "0.00")."""
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}".rstrip("0").rstrip(".") if value >= 0.1 else f"{value:.2g}"
+
+
 def rice_price_figure(unit: str = "new won", scale: str = "log", start_year: int = 2002) -> go.Figure:
     """Rice price observations, state and market, in one currency unit."""
     frame = rice_prices_in(unit)
@@ -87,10 +94,11 @@ def rice_price_figure(unit: str = "new won", scale: str = "log", start_year: int
                         ("market", {"symbol": "circle", "color": "#08519c"})):
         part = frame[frame["price_type"].str.contains(kind)]
         fig.add_trace(go.Scatter(
-            x=part["date"], y=part["price"], mode="markers", name=f"{kind} price",
+            # month precision, as the reports give it (a full date would invent a day)
+            x=part["date"].dt.strftime("%Y-%m"), y=part["price"], mode="markers", name=f"{kind} price",
             marker={"size": 9, **style},
-            text=part["place"] + " — " + part["source"],
-            hovertemplate="%{x|%b %Y}: %{y:,.2f} " + unit + "/kg<br>%{text}<extra></extra>",
+            text=part["place"] + " — " + part["source"], customdata=[_won(v) for v in part["price"]],
+            hovertemplate="%{x|%b %Y}: %{customdata} " + unit + "/kg<br>%{text}<extra></extra>",
         ))
     # The line's own label, not an annotation: plotly widens the x-axis to fit an annotation's text
     # (on a phone, to 2020, in several slow layout passes); a shape's label stays on the line.
@@ -102,7 +110,9 @@ def rice_price_figure(unit: str = "new won", scale: str = "log", start_year: int
         yaxis={"title": f"{unit} per kg", "type": scale},
         xaxis={"title": "date of the report"}, height=540,
     )
-    return data_note(legend_on_top(fig), "rice_prices", remark="Not a continuous series.")
+    converted = "Prices reported in old won are divided" if unit == "new won" else "Prices in new won are multiplied"
+    return data_note(legend_on_top(fig), "rice_prices", remark=(
+        f"Not a continuous series. {converted} by 100: the redenomination made 100 old won into 1 new won."))
 
 
 def defector_arrivals_figure(series: str = "arrivals_latest_vintage_seen") -> go.Figure:
@@ -166,6 +176,13 @@ def _millions(low: float, high: float) -> str:
     return f"{high_m} million" if low_m == high_m else f"{low_m}-{high_m} million"
 
 
+def _estimate_label(estimate: str, low: float, high: float) -> str:
+    """The short label of an estimate: its range in millions, and "up to" where the source gives only
+    an upper bound ("as many as one million" is not a point estimate of one million)."""
+    bound = "up to " if estimate.lower().startswith(("as many as", "up to")) else ""
+    return bound + _millions(low, high)
+
+
 def famine_estimates_figure() -> go.Figure:
     """Each famine death estimate, grouped by the wave it belongs to: a range as a bar from its low to
     its high figure, a single figure as a marker (a bar would be too thin to see)."""
@@ -173,7 +190,8 @@ def famine_estimates_figure() -> go.Figure:
     colours = {"official": "#525252", "contemporaneous": "#8c2d04", "pre-census demographic": "#08519c",
                "census-based": "#41ab5d", "later summary": "#6a51a3"}
     frame = frame.assign(row=["<br>".join(textwrap.wrap(who, 40)) for who in frame["who"]],
-                         label=[_millions(low, high) for low, high in zip(frame["low"], frame["high"])],
+                         label=[_estimate_label(text, low, high)
+                                for text, low, high in zip(frame["estimate"], frame["low"], frame["high"])],
                          hover=["<br>".join(textwrap.wrap(text, 30)) for text in frame["estimate"]])
     fig, rows = go.Figure(), []
     for wave, colour in colours.items():

@@ -20,7 +20,7 @@ from plotly.subplots import make_subplots
 
 from ..display.figures import PLOTLY_CONFIG
 from ..display.twin import Choice, Explorer, Slider, TwinDisplay
-from ..display.webfigure import figure_payload
+from ..display.webfigure import DATA_HREF, figure_payload
 from . import models
 from .charts import legend_on_top, source_note
 
@@ -63,8 +63,11 @@ def scorecard_figure(first: str | Mapping[str, float], second: str | Mapping[str
         yaxis={"autorange": "reversed", "automargin": True},
         legend={"orientation": "v", "y": 1.02, "yanchor": "bottom", "x": 0, "xanchor": "left"},
     )
-    return source_note(fig, "The course's interpretation of the sources, not a measurement: the lesson "
-                            "gives the source for each preset rating. Index = mean rating / 4.", width=80)
+    fig = source_note(fig, "The course's interpretation of the sources, not a measurement: the lesson "
+                           "gives the source for each preset rating. Index = mean rating / 4.", width=80)
+    if isinstance(first, str) or isinstance(second, str):  # a preset's ratings are a table of the course data
+        fig.update_layout(meta={**(fig.layout.meta or {}), "csv": "scorecard_presets.csv"})
+    return fig
 
 
 def scorecard_explorer() -> Explorer:
@@ -146,15 +149,31 @@ class ScorecardBuilder(TwinDisplay):
         controls.append(f'<div class="explorer-control"><label for="{uid}-preset">Compare with</label> '
                         f'<select id="{uid}-preset">{presets}</select></div>')
         data = json.dumps(payload, separators=(",", ":")).replace("</", "<\\/")
-        return (f'<figure class="explorer" id="{uid}"><figcaption class="explorer-title">{html.escape(self.title)}'
+        return (f'<figure class="explorer" id="{uid}" aria-labelledby="{uid}-title" aria-describedby="{uid}-result">'
+                f'<figcaption class="explorer-title">{html.escape(self.title)}'
                 f'</figcaption><p class="explorer-note">Rate each feature; the chart and index update in your '
                 f'browser. The ratings you choose are your interpretation.</p>'
                 f'<form class="explorer-controls scorecard-controls" onsubmit="return false">{"".join(controls)}</form>'
                 f'<p class="scorecard-result" id="{uid}-result" aria-live="polite"></p>'
                 f'<p class="figure-title" id="{uid}-title">{figure["title"]}</p>'
                 f'<div class="explorer-plot" id="{uid}-plot"></div><p class="figure-note">{figure["note"]}</p>'
+                f'{self._table_html(uid, start)}'
                 f'<script type="application/json" id="{uid}-spec">{data}</script>'
                 f'<script>courseScorecard("{uid}");</script></figure>')
+
+    def _table_html(self, uid: str, start: Mapping[str, float]) -> str:
+        """The two profiles the chart draws, as a folded table (``courseScorecard`` keeps it current)."""
+        preset = models.preset_profile(self.compare_with)
+        rows = "".join(f'<tr><th scope="row">{html.escape(f)}</th><td>{start[f]:g}</td><td>{preset[f]:g}</td></tr>'
+                       for f in models.FEATURES)
+        return (f'<details class="figure-data" id="{uid}-data"><summary>Data of this figure</summary>'
+                f'<div class="figure-data-table" tabindex="0" role="region" aria-label="Data of this figure">'
+                f'<table class="scorecard-table"><thead><tr><th scope="col">feature</th>'
+                f'<th scope="col">your rating</th><th scope="col" id="{uid}-preset-head">'
+                f'{html.escape(self.compare_with)}</th></tr></thead><tbody>{rows}</tbody></table></div>'
+                f'<p class="figure-data-source">The ratings the chart draws, 0 (absent) to 4 (extreme). '
+                f'<a class="figure-csv" href="{DATA_HREF}scorecard_presets.csv" download>'
+                f'Download the presets\' ratings (scorecard_presets.csv)</a></p></details>')
 
 
 # ---- lesson 2 ----------------------------------------------------------------------------------
@@ -320,9 +339,11 @@ def predictions_figure(reading: str = "the course's ratings", partly: float = 0.
         xaxis={"range": [0, 1.15], "tickformat": ".0%", "title": "score: share of the credit earned"},
         yaxis={"autorange": "reversed", "automargin": True}, height=440, margin={"t": 110}, showlegend=False,
     )
-    return source_note(fig, MODEL_NOTE + "A scoring rule applied to ratings that are the course's and two "
-                            "readings' interpretation of the record (data/predictions.csv): 'held' earns 1, "
-                            "'failed' 0. Read the counts: a score resting on one prediction says little.", width=90)
+    fig = source_note(fig, MODEL_NOTE + "A scoring rule applied to ratings that are the course's and two "
+                           "readings' interpretation of the record (data/predictions.csv): 'held' earns 1, "
+                           "'failed' 0. Read the counts: a score resting on one prediction says little.", width=90)
+    fig.update_layout(meta={**(fig.layout.meta or {}), "csv": "predictions.csv"})  # the ratings it scores
+    return fig
 
 
 def predictions_explorer() -> Explorer:

@@ -75,15 +75,26 @@ def _axis_title(fig: go.Figure, axis: str) -> str:
     return re.sub(r"<[^>]+>", " ", title or "").strip()
 
 
-def _cell(value) -> str:
+def _is_whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating))
+                                                    and float(value).is_integer() and abs(value) < 1e15)
+
+
+def _are_years(values: list) -> bool:
+    """True if ``values`` read as years: all whole numbers from 1800 to 2100 (a price of 1,300 in a
+    column that also holds 3,300 is not a year)."""
+    numbers = [v for v in values if v is not None and not isinstance(v, str)]
+    return bool(numbers) and all(_is_whole(v) and 1800 <= v <= 2100 for v in numbers)
+
+
+def _cell(value, years: bool = False) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, (np.datetime64,)) or hasattr(value, "isoformat"):
         text = str(value)[:10]
         return text
-    if isinstance(value, (int, np.integer)) or (isinstance(value, (float, np.floating))
-                                                 and float(value).is_integer() and abs(value) < 1e15):
-        return f"{int(value)}" if 1000 <= int(value) <= 2100 else f"{int(value):,}"  # years stay years
+    if _is_whole(value):
+        return f"{int(value)}" if years else f"{int(value):,}"
     if isinstance(value, (float, np.floating)):
         value = float(value)
         return f"{value:,.4g}" if abs(value) >= 1e-3 else f"{value:.3g}"
@@ -115,10 +126,11 @@ def table_rows(fig: go.Figure) -> tuple[list[str], list[list[str]]]:
         texts = _values(trace, "text")
         text = [texts[i] if i < len(texts) else "" for i in range(n)] if texts else [""] * n
         labelled = labelled or any(text)
+        x_years, y_years = _are_years(xs), _are_years(ys)
         for i in range(n):
             rows.append([caption_html(str(trace.name or "")).replace("<br>", " "),
-                         _cell(xs[i] if i < len(xs) else None), _cell(ys[i] if i < len(ys) else None),
-                         _cell(text[i])])
+                         _cell(xs[i] if i < len(xs) else None, x_years),
+                         _cell(ys[i] if i < len(ys) else None, y_years), _cell(text[i])])
     header = ["series", x_title, y_title, "label"]
     if not labelled:
         header, rows = header[:3], [r[:3] for r in rows]
@@ -155,9 +167,9 @@ def matrix_html(fig: go.Figure) -> str:
     xs, ys, z = _values(trace, "x"), _values(trace, "y"), [list(row) for row in trace.z]
     x_title, y_title = _axis_title(fig, "xaxis") or "x", _axis_title(fig, "yaxis") or "y"
     head = (f'<th scope="col">{html.escape(y_title)} (rows), {html.escape(x_title)} (columns)</th>'
-            + "".join(f'<th scope="col">{_cell(x)}</th>' for x in xs))
-    body = "".join(f'<tr><th scope="row">{_cell(y)}</th>' + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>"
-                   for y, row in zip(ys, z))
+            + "".join(f'<th scope="col">{_cell(x, _are_years(xs))}</th>' for x in xs))
+    body = "".join(f'<tr><th scope="row">{_cell(y, _are_years(ys))}</th>'
+                   + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for y, row in zip(ys, z))
     return f'<table class="figure-matrix"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import nbformat
 
 from ..notebook_format import write_notebook
-from .checks import TESTS_MARK, Question, read_checks, run_tests_cell
+from .checks import TESTS_MARK, Question, run_tests_cell
 
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"
 MARKER_LIKE = re.compile(r"\b(BEGIN|END)[\s_-]*SOLUTIONS?\b", re.I)
@@ -147,8 +147,3 @@ def release(source: Path, out_dir: Path, classroom: bool = False) -> tuple[Path,
          "questions": [q.to_public_json(source.stem, classroom) for q in questions]}, indent=1) + "\n")
     return notebook_path, checks_path
 
-
-def public_questions(checks_path: Path) -> list[Question]:
-    """The questions of a released ``NAME.checks.json`` as a student's copy holds them: sealed
-    checks unsealed, or a classroom release's public checks only."""
-    return read_checks(checks_path)[1]

@@ -378,6 +378,12 @@ window.courseScorecard = function (uid) {
     title.textContent = spec.title + ": " + summary;
     plot.setAttribute("data-run", mine.join("") + "|" + presetName);
     result.textContent = "Your index: " + mineIndex + " (" + presetName + ": " + presetIndex + "); " + summary + ".";
+    // The folded table gives the same ratings as text, for keyboard and screen-reader users.
+    document.getElementById(uid + "-preset-head").textContent = presetName;
+    Array.prototype.forEach.call(document.querySelectorAll("#" + uid + "-data tbody tr"), function (row, i) {
+      row.cells[1].textContent = mine[i];
+      row.cells[2].textContent = preset[i];
+    });
     return drawFigure(fig);
   }
 
