@@ -201,6 +201,7 @@ def test_scorecard_builder_computes_the_readers_own_profile_like_the_model(page_
     xs = page.evaluate("(el) => el.data.map(t => Array.from(t.x))", plot.element_handle())
     assert xs == [[mine[f] for f in models.FEATURES], [models.preset_profile(preset)[f] for f in models.FEATURES]]
     # the folded table gives the same ratings as text (keyboard, screen reader), and the CSV is there
+    builder.locator("details.figure-data > summary").click()  # open it, as a reader would
     table = builder.locator("details.figure-data table")
     assert table.locator("thead th").all_inner_texts() == ["feature", "your rating", preset]
     rows = [row.locator("th, td").all_inner_texts() for row in table.locator("tbody tr").all()]

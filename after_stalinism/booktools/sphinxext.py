@@ -104,15 +104,24 @@ def _reread_notebooks(app, env, added, changed, removed) -> list[str]:
                   if str(env.doc2path(doc)).endswith(".ipynb") and doc not in added | changed | removed)
 
 
+# A head script: right after the page's first frame (no frame is drawn before its stylesheets have
+# arrived), a low-priority preload of plotly.js, which explorer.js's own <script> for it reuses.
+PRELOAD_AFTER_PAINT = (
+    '<script>requestAnimationFrame(function () { setTimeout(function () {'
+    'var link = document.createElement("link"); link.rel = "preload"; link.as = "script";'
+    'link.fetchPriority = "low"; link.href = "HREF"; document.head.appendChild(link);'
+    '}, 0); });</script>\n')
+
+
 def _page_assets(app, pagename, templatename, context, doctree) -> None:
     body = context.get("body", "")
     if any(marker in body for marker in FIGURE_MARKERS):
-        # explorer.js loads the plotly bundle itself, after the page has painted; the head asks
-        # for it at low priority, so its download starts with the page instead of after the script
+        # explorer.js loads the plotly bundle itself once the deferred scripts have run; this asks
+        # for it as soon as the page has painted, so the download neither delays the first paint
+        # (it would share the line with the page's CSS) nor waits for those scripts.
         app.add_js_file("explorer.js", priority=401, loading_method="defer")
-        context["metatags"] = context.get("metatags", "") + (
-            f'<link rel="preload" as="script" fetchpriority="low" '
-            f'href="{context["pathto"]("_static/" + PLOTLY_BUNDLE, 1)}">\n')
+        context["metatags"] = context.get("metatags", "") + PRELOAD_AFTER_PAINT.replace(
+            "HREF", context["pathto"]("_static/" + PLOTLY_BUNDLE, 1))
     # jupyter-book and sphinx-book-theme both set up some extensions (thebe, togglebutton), so
     # their inline scripts arrive twice; a repeated `const` declaration is a script error.
     scripts, seen = context.get("script_files", []), set()
