@@ -8,6 +8,7 @@ data table gives each estimate as the CSV has it (that test needs no browser).
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import pytest
 
 from after_stalinism import load
@@ -182,3 +183,19 @@ def test_famine_figure_gives_each_estimate_as_the_data_has_it():
     summary = webfigure.summary_text(fig)
     assert f"of {len(rows)} values" in summary
     assert all(wave in summary for wave in set(rows["wave"]))
+
+
+def test_data_tables_give_prices_as_numbers_and_months_as_reported():
+    """The rice chart's table: a price of 1,300 new won is a number, not the year 1300; dates keep
+    the month precision of the reports; the hover gives 0.0008 as such, not rounded to 0.00."""
+    from after_stalinism.course.charts import rice_price_figure
+
+    fig = rice_price_figure()
+    _, rows = webfigure.table_rows(fig)
+    prices = [row[2] for row in rows]
+    assert "1,300" in prices and "1300" not in prices
+    assert all(len(row[1]) == 7 for row in rows), "dates as YYYY-MM, as the reports give them"
+    assert "0.0008" in fig.data[0].customdata
+    # a column of years stays a column of years
+    years = webfigure.table_rows(go.Figure(go.Bar(x=[2015, 2016], y=[1300, 3300])))[1]
+    assert [row[0] for row in years] == ["2015", "2016"] and [row[1] for row in years] == ["1,300", "3,300"]
