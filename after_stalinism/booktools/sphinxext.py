@@ -8,7 +8,8 @@ Listed in ``_config.yml`` under ``sphinx.extra_extensions``. It
 * serves the course's static files (one local plotly.js bundle, the explorer script, course CSS);
 * loads the figure/explorer script only on pages that contain a figure, keeping the other pages
   light, and the reader's progress script (``static/progress.js``) on every page. The figure script
-  is deferred and fetches plotly.js itself once the page has painted (``static/explorer.js``), so a
+  is deferred and fetches plotly.js itself (``static/explorer.js``), which a line in the head has
+  already asked for at low priority right after the first paint (``PRELOAD_AFTER_PAINT``), so a
   lesson paints as soon as its text is there; until then each figure shows its summary and data;
 * after the build, moves each explorer's precomputed runs out of its page into a JSON file
   (``_static/runs/``) that the page fetches when the reader first uses a control, copies the

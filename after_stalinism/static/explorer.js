@@ -6,11 +6,12 @@
    the values printed beside bars and markers get the room they need (courseFitLabels).
 
    Loading: this script is deferred, and fetches plotly.js (1.5 MB) itself once the page's text is
-   there, so a lesson paints as fast as a text page (the page's head asks for it early, at low
-   priority). Until a figure is drawn it shows its summary and its data table (HTML in the page).
-   Figures on or near the screen are drawn first, the others after them (see `start`);
-   `courseReady` resolves when all are drawn. An
-   explorer's precomputed runs are fetched when the reader first reaches for its controls. */
+   there, so a lesson paints as fast as a text page (a script in the page's head has already
+   asked for it at low priority, right after the first paint: see sphinxext.PRELOAD_AFTER_PAINT).
+   Until a figure is drawn it shows its summary and its data table (HTML in the page). Figures on
+   or near the screen are drawn first, the others after them (see `start`); `courseReady` resolves
+   when all are drawn. An explorer's precomputed runs are fetched when the reader first reaches
+   for its controls. */
 (function () {
   "use strict";
   var NARROW = 640;  // px of viewport: below this a figure gets its narrow layout
