@@ -20,7 +20,7 @@ def _table(distribution: float, market: float, repression_cost: float):
     return models.dependence(distribution, market, repression_cost).set_index("group")
 
 
-@pytest.mark.parametrize("market, repression_cost", itertools.product(GRID, GRID))
+@pytest.mark.parametrize("market, repression_cost", list(itertools.product(GRID, GRID)))
 def test_full_supply_means_full_dependence_whatever_the_market(market, repression_cost):
     """"As long as the state supplies everything, every group depends on it completely, whatever
     the market could do.\""""
