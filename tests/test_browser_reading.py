@@ -4,7 +4,8 @@ Self-checks answer only on purpose: arrow keys move through a question's choices
 answering or storing anything, Space and Enter answer, and focus stays where the reader is. The
 page's chrome says things once: one search entry (that opens search on a phone too) and one book
 title in the sidebar. Exercise pages tell a web reader how to work them instead of "Shift+Enter".
-Keyboard focus shows on the header's buttons, and a phone's explorer controls are big enough to tap.
+Keyboard focus shows on the header's buttons, a phone's explorer controls are big enough to tap, and
+a table that scrolls sideways shows an edge shadow.
 """
 
 from __future__ import annotations
@@ -227,5 +228,22 @@ def test_explorer_controls_are_big_enough_to_tap_and_stay_in_their_frame(browser
                 assert box["height"] >= 44, f"{path} control {i} is {box['height']} px high"
                 assert frame["left"] <= box["x"] and box["x"] + box["width"] <= frame["right"] + 0.5, \
                     f"{path} control {i} sticks out of its figure"
+    finally:
+        context.close()
+
+
+def test_a_table_that_scrolls_sideways_shows_an_edge_shadow(browser, site):
+    """At 390 px a table wider than the screen scrolls in its own box, whose edge shadow says there
+    is more (the review found About the data's "meaning" column off-screen with no cue)."""
+    context = _device(browser, 390)
+    page = context.new_page()
+    try:
+        page.goto(f"{site}/book/about_data.html", wait_until="load")
+        boxes = page.evaluate("""() => [...document.querySelectorAll('table')].map(t => t.parentElement)
+            .filter(box => box.scrollWidth > box.clientWidth + 1)
+            .map(box => getComputedStyle(box).backgroundImage)""")
+        assert boxes, "no table on About the data is wider than a phone: the test checks nothing"
+        assert all(image.count("radial-gradient") == 2 for image in boxes), boxes[:2]
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
     finally:
         context.close()
