@@ -46,17 +46,10 @@ def test_live_mode_gives_one_widget_and_redraws_on_change(monkeypatch):
     bundle = explorer._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     panel = explorer.widget()
-    try:
-        slope = panel.children[1]
-        assert slope.value == 2 and [label for label, _ in slope.options] == ["1", "2", "3"]
-        slope.value = 3
-        assert explorer.figure(slope=3, style="lines").data[0].y[-1] == 6
-    finally:
-        # Closed now, while their comms are registered: at exit (after other tests have started
-        # kernels) each widget's __del__ would print a KeyError from the comm manager.
-        import ipywidgets
-
-        ipywidgets.Widget.close_all()
+    slope = panel.children[1]
+    assert slope.value == 2 and [label for label, _ in slope.options] == ["1", "2", "3"]
+    slope.value = 3
+    assert explorer.figure(slope=3, style="lines").data[0].y[-1] == 6
 
 
 def test_bad_configurations_are_refused_clearly():
