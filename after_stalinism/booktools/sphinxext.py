@@ -136,6 +136,11 @@ def _page_assets(app, pagename, templatename, context, doctree) -> None:
     scripts[:] = unique
 
 
+def _repository(app) -> str:
+    """The course's repository address (``repository.url`` in ``_config.yml``), or the placeholder."""
+    return str((app.config.html_theme_options or {}).get("repository_url") or PLACEHOLDER_REPOSITORY)
+
+
 def _exercise_note(app, doctree, docname) -> None:
     """Above an exercise set's set-up cell, tell a web reader how to work the set.
 
@@ -152,7 +157,7 @@ def _exercise_note(app, doctree, docname) -> None:
     if section not in app.env.get_doctree(page).ids:
         logger.warning(f"exercise pages link to {page}#{section}, which does not exist any more",
                        location=docname, type="after_stalinism", subtype="exercises")
-    repository = str((app.config.html_theme_options or {}).get("repository_url") or PLACEHOLDER_REPOSITORY)
+    repository = _repository(app)
     howto = f"{app.builder.get_relative_uri(docname, page)}#{section}"
     note = nodes.note("", nodes.paragraph(
         "", "", nodes.strong(text="To work these exercises, open this notebook in JupyterLab"),
@@ -252,7 +257,7 @@ def _fix_theme_markup(app, exception) -> None:
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    repository = str((app.config.html_theme_options or {}).get("repository_url") or PLACEHOLDER_REPOSITORY)
+    repository = _repository(app)
     publish_data(outdir)
     for page in outdir.rglob("*.html"):
         html = original = page.read_text(encoding="utf-8")

@@ -166,9 +166,10 @@ def matrix_html(fig: go.Figure) -> str:
         return ""
     xs, ys, z = _values(trace, "x"), _values(trace, "y"), [list(row) for row in trace.z]
     x_title, y_title = _axis_title(fig, "xaxis") or "x", _axis_title(fig, "yaxis") or "y"
+    x_years, y_years = _are_years(xs), _are_years(ys)  # once per axis, not once per cell
     head = (f'<th scope="col">{html.escape(y_title)} (rows), {html.escape(x_title)} (columns)</th>'
-            + "".join(f'<th scope="col">{_cell(x, _are_years(xs))}</th>' for x in xs))
-    body = "".join(f'<tr><th scope="row">{_cell(y, _are_years(ys))}</th>'
+            + "".join(f'<th scope="col">{_cell(x, x_years)}</th>' for x in xs))
+    body = "".join(f'<tr><th scope="row">{_cell(y, y_years)}</th>'
                    + "".join(f"<td>{_cell(v)}</td>" for v in row) + "</tr>" for y, row in zip(ys, z))
     return f'<table class="figure-matrix"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
